@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -22,14 +23,23 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrVersionTooOld: the changes after the requested version have been compacted away.
 	ErrVersionTooOld = errors.New("record version too old")
-	// ErrInvalid: the caller passed a malformed batch (missing type, id or data, or a record
-	// of another directory).
+	// ErrInvalid: the caller passed a malformed batch (missing type, id or data, a record
+	// of another directory, a string that is not UTF-8) or malformed lease arguments.
 	ErrInvalid = errors.New("invalid record")
 	// ErrLeaseLost: the lease is held by another holder or has expired.
 	ErrLeaseLost = errors.New("lease lost")
 	// ErrClosed: the store has been closed.
 	ErrClosed = errors.New("store closed")
 )
+
+// NewServerVersion returns a random nonzero server version for a store created empty.
+func NewServerVersion() uint64 {
+	for {
+		if v := rand.Uint64(); v != 0 {
+			return v
+		}
+	}
+}
 
 // Versions is the position of a store. See dirsyncv1.Versions.
 type Versions struct {
@@ -78,16 +88,18 @@ func (f Filter) Match(t dirsyncv1.RecordType, dir string) bool {
 
 // Batch is one atomic write of one directory.
 type Batch struct {
-	// Directory every record belongs to.
+	// Directory every record belongs to. It must not contain a NUL byte.
 	Directory string
 	// Records to write. A record with Deleted set removes the live record of that key and
 	// writes a tombstone carrying its last data; deleting a key that has no live record is
 	// skipped and consumes no version. Every other record is an upsert and must hold data of
-	// its type. Version and ModifiedAt are assigned by the store. A key may appear at most
-	// once.
+	// its type. Version and ModifiedAt are assigned by the store in the stored data; Apply
+	// does not modify the records, which must not change during the call. A key may appear
+	// at most once.
 	Records []*dirsyncv1.Record
 	// Cursor, when SetCursor is true, replaces the directory's provider cursor in the same
-	// transaction (nil clears it).
+	// transaction (nil or empty clears it). A batch with a cursor and no records consumes no
+	// version. Apply copies it.
 	Cursor    []byte
 	SetCursor bool
 }
@@ -100,46 +112,57 @@ type Batch struct {
 //   - Commit order equals version order: a reader that sees version v sees every version below
 //     v. Versions are never reused, not even after a crash.
 //   - ServerVersion is chosen at random when the store is created empty and never changes.
+//   - Methods that take a context return its error, without writing, if it is already done.
 type Store interface {
 	// Versions returns the current position.
 	Versions(ctx context.Context) (Versions, error)
 
-	// Apply writes b (see Batch) and returns the versions after the commit.
+	// Apply writes b (see Batch) and returns the versions after the commit. An invalid
+	// batch is rejected whole with ErrInvalid (see Batch.Check).
 	Apply(ctx context.Context, b Batch) (Versions, error)
 
 	// Snapshot calls fn, in (type, directory, id) order, for every live record matching f as
 	// of one consistent version, and returns the Versions of that snapshot. Record.Data is
-	// valid only during the call. An error from fn stops the scan and is returned.
+	// valid only during the call. An error from fn stops the scan and is returned, as is
+	// ctx's error once ctx is done. fn must not call the store: a backend may hold a read
+	// transaction that a concurrent writer waits for.
 	Snapshot(ctx context.Context, f Filter, fn func(Record) error) (Versions, error)
 
 	// Changes returns up to limit changes with versions above after, in version order,
-	// tombstones included. It returns ErrVersionTooOld when after < Earliest. Returned data
-	// is owned by the caller.
+	// tombstones included; limit <= 0 means no limit. It returns ErrVersionTooOld when
+	// after < Earliest, and no changes when after >= Latest. Returned data is owned by the
+	// caller.
 	Changes(ctx context.Context, after uint64, limit int) ([]Record, error)
 
 	// Changed returns a channel that is closed once a version above the current Latest has
-	// committed (it may already be closed). Call it before reading to not miss a wake-up.
+	// committed (it may already be closed), or the store is closed. Call it before reading
+	// to not miss a wake-up.
 	Changed() <-chan struct{}
 
-	// Get returns the live record with that key, or ErrNotFound.
+	// Get returns the live record with that key, or ErrNotFound. Returned data is owned by
+	// the caller.
 	Get(ctx context.Context, t dirsyncv1.RecordType, directory, id string) (Record, error)
 
-	// Cursor returns the directory's saved provider cursor, or ErrNotFound.
+	// Cursor returns (a copy of) the directory's saved provider cursor, or ErrNotFound.
 	Cursor(ctx context.Context, directory string) ([]byte, error)
 
 	// Compact removes changes committed before the given time, always keeping the newest
-	// change, and raises Earliest to the highest removed version. It returns how many changes
-	// it removed.
+	// change, and raises Earliest to the highest removed version. It removes only a prefix
+	// of the log: it stops at the first change committed at or after before. Live records
+	// are kept. It returns how many changes it removed.
 	Compact(ctx context.Context, before time.Time) (int, error)
 
 	// AcquireLease takes the named lease for holder until now+ttl if it is free, expired, or
 	// already held by holder (a renewal). It returns false when another holder has it.
+	// Lease methods return ErrInvalid for an empty name or holder or a ttl <= 0 (see
+	// CheckLease).
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	// RenewLease extends holder's lease to now+ttl, or returns ErrLeaseLost.
+	// RenewLease sets holder's unexpired lease to end at now+ttl, or returns ErrLeaseLost.
 	RenewLease(ctx context.Context, name, holder string, ttl time.Duration) error
 	// ReleaseLease frees the lease if holder has it; otherwise it does nothing.
 	ReleaseLease(ctx context.Context, name, holder string) error
 
-	// Close releases the store. Calls after Close return ErrClosed.
+	// Close releases the store and closes the Changed channel. Calls after Close, Close
+	// included, return ErrClosed.
 	Close() error
 }
