@@ -1,0 +1,190 @@
+package replica
+
+import (
+	"slices"
+	"strings"
+
+	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/store"
+	"github.com/google/btree"
+)
+
+// DefaultLimit is the page size used when Query.Limit is not positive.
+const DefaultLimit = 100
+
+// Query selects one page of a list. Items are sorted by id; After is the last id of the
+// previous page ("" for the first page); Text, when not empty, keeps only items containing
+// it, ignoring case, in their id, display name or name, username (users) or email; Limit is
+// the page size (DefaultLimit when not positive).
+type Query struct {
+	Directory, Text, After string
+	Limit                  int
+}
+
+// Page is one page of a list. More reports whether matching items exist after the last
+// one; Version is the applied version the page was read at.
+type Page[T any] struct {
+	Items   []T
+	More    bool
+	Version uint64
+}
+
+func (q Query) limit() int {
+	if q.Limit > 0 {
+		return q.Limit
+	}
+	return DefaultLimit
+}
+
+// Users returns one page of the directory's users.
+func (r *Replica) Users(q Query) Page[*dirsyncv1.User] {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var items []*userEntry
+	if d := r.dirs[q.Directory]; d != nil {
+		items = collect(d.userList, &userEntry{id: q.After}, q, newMatcher(q.Text), nil)
+	}
+	return page(items, q, r.version.Load(), (*userEntry).message)
+}
+
+// Groups returns one page of the directory's groups.
+func (r *Replica) Groups(q Query) Page[*dirsyncv1.Group] {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var items []*groupEntry
+	if d := r.dirs[q.Directory]; d != nil {
+		items = collect(d.groupList, &groupEntry{id: q.After}, q, newMatcher(q.Text), nil)
+	}
+	return page(items, q, r.version.Load(), (*groupEntry).message)
+}
+
+// GroupUsers returns one page of the users that are members of the group: directly, or
+// when transitive also through the groups nested in it. It returns store.ErrNotFound when
+// the group does not exist.
+func (r *Replica) GroupUsers(q Query, groupID string, transitive bool) (Page[*dirsyncv1.User], error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	d, g := r.group(q.Directory, groupID)
+	if g == nil {
+		return Page[*dirsyncv1.User]{}, store.ErrNotFound
+	}
+	m, pivot := newMatcher(q.Text), &userEntry{id: q.After}
+	items := collect(d.members[groupID], pivot, q, m, nil)
+	if transitive {
+		// The first page of the union is among the first pages of its parts.
+		for _, c := range d.descendants(g) {
+			items = collect(d.members[c.id], pivot, q, m, items)
+		}
+		items = sortUnique(items)
+	}
+	return page(items, q, r.version.Load(), (*userEntry).message), nil
+}
+
+// GroupSubgroups returns one page of the groups nested in the group: its direct children,
+// or when transitive all its descendants. It returns store.ErrNotFound when the group does
+// not exist.
+func (r *Replica) GroupSubgroups(q Query, groupID string, transitive bool) (Page[*dirsyncv1.Group], error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	d, g := r.group(q.Directory, groupID)
+	if g == nil {
+		return Page[*dirsyncv1.Group]{}, store.ErrNotFound
+	}
+	m := newMatcher(q.Text)
+	var items []*groupEntry
+	if transitive {
+		items = sortUnique(filter(d.descendants(g), q, m))
+	} else {
+		items = collect(d.children[groupID], &groupEntry{id: q.After}, q, m, nil)
+	}
+	return page(items, q, r.version.Load(), (*groupEntry).message), nil
+}
+
+// UserGroups returns one page of the groups the user is a member of: directly, or when
+// effective also through nesting. It returns store.ErrNotFound when the user does not exist.
+func (r *Replica) UserGroups(q Query, userID string, effective bool) (Page[*dirsyncv1.Group], error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	d := r.dirs[q.Directory]
+	if d == nil || d.users[userID] == nil {
+		return Page[*dirsyncv1.Group]{}, store.ErrNotFound
+	}
+	u := d.users[userID]
+	var groups []*groupEntry
+	if effective {
+		groups = d.effectiveGroups(u)
+	} else {
+		for _, id := range u.groups {
+			if g := d.groups[id]; g != nil {
+				groups = append(groups, g)
+			}
+		}
+	}
+	items := sortUnique(filter(groups, q, newMatcher(q.Text)))
+	return page(items, q, r.version.Load(), (*groupEntry).message), nil
+}
+
+// group returns the directory and its live group with that id; either may be nil.
+func (r *Replica) group(directory, id string) (*directory, *groupEntry) {
+	d := r.dirs[directory]
+	if d == nil {
+		return nil, nil
+	}
+	return d, d.groups[id]
+}
+
+// entry is what lists hold: users and groups.
+type entry interface {
+	*userEntry | *groupEntry
+	key() string
+	searchKey() string
+}
+
+func (u *userEntry) key() string                { return u.id }
+func (u *userEntry) searchKey() string          { return u.search }
+func (u *userEntry) message() *dirsyncv1.User   { return u.msg }
+func (g *groupEntry) key() string               { return g.id }
+func (g *groupEntry) searchKey() string         { return g.search }
+func (g *groupEntry) message() *dirsyncv1.Group { return g.msg }
+
+// collect appends to out the first limit+1 entries of t (which may be nil) with ids after
+// q.After that match m, seeking to q.After in O(log n). pivot is an entry with id q.After.
+func collect[E entry](t *btree.BTreeG[E], pivot E, q Query, m matcher, out []E) []E {
+	if t == nil {
+		return out
+	}
+	want := len(out) + q.limit() + 1
+	t.AscendGreaterOrEqual(pivot, func(e E) bool {
+		if e.key() != q.After && m.match(e.searchKey()) {
+			out = append(out, e)
+		}
+		return len(out) < want
+	})
+	return out
+}
+
+// filter keeps, in place, the entries with ids after q.After that match m.
+func filter[E entry](items []E, q Query, m matcher) []E {
+	return slices.DeleteFunc(items, func(e E) bool {
+		return e.key() <= q.After || !m.match(e.searchKey())
+	})
+}
+
+// sortUnique sorts entries by id, in place, and drops duplicates.
+func sortUnique[E entry](items []E) []E {
+	slices.SortFunc(items, func(a, b E) int { return strings.Compare(a.key(), b.key()) })
+	return slices.CompactFunc(items, func(a, b E) bool { return a.key() == b.key() })
+}
+
+// page turns sorted, filtered entries into a page of at most q.limit() messages.
+func page[E entry, T any](items []E, q Query, version uint64, message func(E) T) Page[T] {
+	p := Page[T]{Version: version}
+	if len(items) > q.limit() {
+		items, p.More = items[:q.limit()], true
+	}
+	p.Items = make([]T, len(items))
+	for i, e := range items {
+		p.Items[i] = message(e)
+	}
+	return p
+}
