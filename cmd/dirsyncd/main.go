@@ -1,0 +1,116 @@
+// Command dirsyncd is the dirsync daemon: it serves the directory store over gRPC and REST.
+//
+//	dirsyncd [-config file.yaml]           run the server
+//	dirsyncd validate -config file.yaml    check a configuration file and exit
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/dirsync/dirsync/config"
+	"github.com/dirsync/dirsync/server"
+	"github.com/dirsync/dirsync/store"
+	"github.com/dirsync/dirsync/store/bolt"
+	"github.com/dirsync/dirsync/store/memory"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "dirsyncd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] == "validate" {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("dirsyncd "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "configuration file (YAML); without it the defaults apply")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (commands: validate)", fs.Arg(0))
+	}
+	cfg := config.Default()
+	if *path != "" {
+		var err error
+		if cfg, err = config.Load(*path); err != nil {
+			return err
+		}
+	} else if cmd == "validate" {
+		return errors.New("validate needs -config")
+	}
+	if cmd == "validate" {
+		fmt.Fprintf(stdout, "%s: valid\n", *path)
+		return yaml.NewEncoder(stdout).Encode(cfg)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, cfg, log)
+}
+
+// serve runs the server until ctx ends, then closes the store.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	st, err := openStore(cfg.Storage)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("closing the store", "error", err)
+		}
+	}()
+	grpcLis, err := net.Listen("tcp", cfg.Listen.GRPC)
+	if err != nil {
+		return fmt.Errorf("listen.grpc: %w", err)
+	}
+	var httpLis net.Listener
+	if cfg.Listen.HTTP != "off" {
+		if httpLis, err = net.Listen("tcp", cfg.Listen.HTTP); err != nil {
+			return fmt.Errorf("listen.http: %w", err)
+		}
+	}
+	srv := server.New(st, log, server.Options{
+		Heartbeat:   time.Duration(cfg.Streams.Heartbeat),
+		SendTimeout: time.Duration(cfg.Streams.SendTimeout),
+		Retention:   time.Duration(cfg.Retention),
+	})
+	err = srv.Run(ctx, grpcLis, httpLis)
+	log.Info("stopped")
+	return err
+}
+
+func openStore(c config.Storage) (store.Store, error) {
+	switch c.Driver {
+	case "memory":
+		return memory.New(), nil
+	default:
+		st, err := bolt.Open(c.Path)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+		return st, nil
+	}
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dirsync/dirsync/config"
+)
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	require.NoError(t, os.WriteFile(good, []byte("storage: {driver: memory}\n"), 0o600))
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"validate", "-config", good}, &out, io.Discard))
+	require.Contains(t, out.String(), "valid")
+	require.Contains(t, out.String(), "driver: memory")
+
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("storage: {driver: nope}\n"), 0o600))
+	err := run([]string{"validate", "-config", bad}, io.Discard, io.Discard)
+	require.ErrorContains(t, err, "storage.driver")
+	require.ErrorContains(t, err, "bad.yaml")
+
+	require.ErrorContains(t, run([]string{"validate"}, io.Discard, io.Discard), "-config")
+	require.ErrorContains(t, run([]string{"serve"}, io.Discard, io.Discard), `unexpected argument "serve"`)
+}
+
+// TestServeStopsGracefully: the daemon serves on the bolt default, stops when its context
+// ends (as on SIGTERM), closes the store, and a restart opens the same file.
+func TestServeStopsGracefully(t *testing.T) {
+	cfg := config.Default()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	httpAddr := l.Addr().String()
+	require.NoError(t, l.Close())
+	cfg.Listen = config.Listen{GRPC: "127.0.0.1:0", HTTP: httpAddr}
+	cfg.Storage.Path = filepath.Join(t.TempDir(), "data", "dirsync.db")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- serve(ctx, cfg, log) }()
+		require.Eventually(t, func() bool {
+			resp, err := http.Get("http://" + httpAddr + "/healthz")
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		}, 10*time.Second, 20*time.Millisecond)
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+	}
+}

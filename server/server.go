@@ -1,0 +1,189 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/replica"
+	"github.com/dirsync/dirsync/store"
+)
+
+// Options tune a Server. Zero values take the defaults.
+type Options struct {
+	// Heartbeat is the interval of Checkpoints on idle Sync streams (default 10s).
+	Heartbeat time.Duration
+	// SendTimeout ends a stream whose send is blocked longer (default 30s).
+	SendTimeout time.Duration
+	// RingSize is how many recent changes the broadcaster keeps in memory (default 65536).
+	RingSize int
+	// Retention is how long changes stay resumable before compaction (default 168h).
+	Retention time.Duration
+	// DisableReflection turns off the gRPC reflection service.
+	DisableReflection bool
+}
+
+func (o *Options) defaults() {
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 10 * time.Second
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = 30 * time.Second
+	}
+	if o.RingSize <= 0 {
+		o.RingSize = 1 << 16
+	}
+	if o.Retention <= 0 {
+		o.Retention = 168 * time.Hour
+	}
+}
+
+// Server serves one store over gRPC and REST.
+type Server struct {
+	store   store.Store
+	log     *slog.Logger
+	opts    Options
+	replica *replica.Replica
+	grpc    *grpc.Server
+	health  *health.Server
+	syncSvc *syncService
+}
+
+// New returns a server of st. It serves nothing until Run.
+func New(st store.Store, log *slog.Logger, opts Options) *Server {
+	opts.defaults()
+	s := &Server{store: st, log: log, opts: opts, replica: replica.New(), health: health.NewServer()}
+	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
+	recoverOpt := recovery.WithRecoveryHandler(func(p any) error {
+		log.Error("panic in handler", "panic", p)
+		return status.Error(codes.Internal, "internal error")
+	})
+	s.grpc = grpc.NewServer(
+		grpc.ForceServerCodecV2(newCodec()),
+		grpc.ChainUnaryInterceptor(
+			logging.UnaryServerInterceptor(slogAdapter(log), logOpts...),
+			unaryErrors(log),
+			recovery.UnaryServerInterceptor(recoverOpt),
+		),
+		grpc.ChainStreamInterceptor(
+			logging.StreamServerInterceptor(slogAdapter(log), logOpts...),
+			streamErrors(log),
+			recovery.StreamServerInterceptor(recoverOpt),
+		),
+	)
+	s.syncSvc = &syncService{store: st, heartbeat: opts.Heartbeat, sendTimeout: opts.SendTimeout}
+	dirsyncv1.RegisterSyncServiceServer(s.grpc, s.syncSvc)
+	dirsyncv1.RegisterDirectoryQueryServer(s.grpc, &queryService{replica: s.replica})
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	if !opts.DisableReflection {
+		reflection.Register(s.grpc)
+	}
+	return s
+}
+
+// Replica returns the server's in-memory index of the store.
+func (s *Server) Replica() *replica.Replica { return s.replica }
+
+// Run serves gRPC on grpcLis and, when httpLis is not nil, REST, OpenAPI and /healthz on
+// httpLis, until ctx ends; then it ends every stream, stops the listeners and returns nil.
+// It does not close the store.
+func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
+	v, err := s.store.Versions(ctx)
+	if err != nil {
+		return fmt.Errorf("read store versions: %w", err)
+	}
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	s.syncSvc.bc = newBroadcaster(s.store, s.log, s.opts.RingSize, v.Latest)
+	s.syncSvc.stopping = bgCtx.Done()
+
+	var wg sync.WaitGroup
+	ready := make(chan struct{})
+	wg.Go(func() { s.syncSvc.bc.run(bgCtx) })
+	wg.Go(func() { follow(bgCtx, s.store, s.syncSvc.bc, s.replica, s.log, ready) })
+	wg.Go(func() { s.compact(bgCtx) })
+
+	errc := make(chan error, 2)
+	go func() { errc <- s.grpc.Serve(grpcLis) }()
+	var hs *http.Server
+	if httpLis != nil {
+		h, err := s.httpHandler(bgCtx, grpcLis.Addr().String())
+		if err != nil {
+			return err
+		}
+		hs = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- hs.Serve(httpLis) }()
+	}
+	select {
+	case <-ready:
+		s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+		s.log.Info("serving", "grpc", grpcLis.Addr().String(), "http", addrOf(httpLis), "record_version", s.replica.Version())
+	case <-ctx.Done():
+	}
+	select {
+	case <-ctx.Done():
+		err = nil
+	case err = <-errc:
+		err = fmt.Errorf("listener stopped: %w", err)
+	}
+	s.health.Shutdown()
+	stopBackground() // ends every stream (UNAVAILABLE: clients resume elsewhere)
+	if hs != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = hs.Shutdown(sctx)
+		cancel()
+	}
+	s.grpc.GracefulStop()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, grpc.ErrServerStopped) {
+		err = nil
+	}
+	return err
+}
+
+// compact removes changes older than the retention period, once a minute.
+func (s *Server) compact(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := s.store.Compact(ctx, time.Now().Add(-s.opts.Retention)); err != nil && ctx.Err() == nil {
+			s.log.Error("compacting the change log", "error", err)
+		} else if n > 0 {
+			s.log.Info("compacted the change log", "removed", n)
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func addrOf(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
+
+// slogAdapter routes the middleware's request logs to log.
+func slogAdapter(log *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		log.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+}
