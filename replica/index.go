@@ -56,7 +56,7 @@ type directory struct {
 	groups     map[string]*groupEntry
 	userList   *btree.BTreeG[*userEntry]
 	groupList  *btree.BTreeG[*groupEntry]
-	byEmail    map[string][]*userEntry                // lowered email → users, sorted by id
+	byEmail    map[string][]*userEntry               // lowered email → users, sorted by id
 	members    map[string]*btree.BTreeG[*userEntry]  // group id → direct member users
 	children   map[string]*btree.BTreeG[*groupEntry] // group id → direct child groups
 	userNodes  *btree.FreeListG[*userEntry]          // shared by the member sets
