@@ -260,12 +260,398 @@ func (x *SyncResponse) GetCheckpoint() *Checkpoint {
 	return nil
 }
 
+// GetSyncStatusRequest selects directories.
+type GetSyncStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One directory; empty for all (configured and orphaned).
+	Directory     string `protobuf:"bytes,1,opt,name=directory,proto3" json:"directory,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSyncStatusRequest) Reset() {
+	*x = GetSyncStatusRequest{}
+	mi := &file_dirsync_v1_sync_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSyncStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSyncStatusRequest) ProtoMessage() {}
+
+func (x *GetSyncStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_sync_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSyncStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetSyncStatusRequest) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_sync_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetSyncStatusRequest) GetDirectory() string {
+	if x != nil {
+		return x.Directory
+	}
+	return ""
+}
+
+// GetSyncStatusResponse lists directory statuses, sorted by name.
+type GetSyncStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The statuses.
+	Directories   []*DirectoryStatus `protobuf:"bytes,1,rep,name=directories,proto3" json:"directories,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSyncStatusResponse) Reset() {
+	*x = GetSyncStatusResponse{}
+	mi := &file_dirsync_v1_sync_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSyncStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSyncStatusResponse) ProtoMessage() {}
+
+func (x *GetSyncStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_sync_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSyncStatusResponse.ProtoReflect.Descriptor instead.
+func (*GetSyncStatusResponse) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_sync_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetSyncStatusResponse) GetDirectories() []*DirectoryStatus {
+	if x != nil {
+		return x.Directories
+	}
+	return nil
+}
+
+// TriggerSyncRequest names the directory to sync now.
+type TriggerSyncRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The directory name.
+	Directory string `protobuf:"bytes,1,opt,name=directory,proto3" json:"directory,omitempty"`
+	// Apply the run even if it would delete more than max_delete_fraction of the directory.
+	Force         bool `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerSyncRequest) Reset() {
+	*x = TriggerSyncRequest{}
+	mi := &file_dirsync_v1_sync_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerSyncRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerSyncRequest) ProtoMessage() {}
+
+func (x *TriggerSyncRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_sync_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerSyncRequest.ProtoReflect.Descriptor instead.
+func (*TriggerSyncRequest) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_sync_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *TriggerSyncRequest) GetDirectory() string {
+	if x != nil {
+		return x.Directory
+	}
+	return ""
+}
+
+func (x *TriggerSyncRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+// TriggerSyncResponse is the outcome of the triggered run.
+type TriggerSyncResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The directory's status after the run.
+	Status *DirectoryStatus `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	// The store's record_version after the run.
+	RecordVersion uint64 `protobuf:"varint,2,opt,name=record_version,json=recordVersion,proto3" json:"record_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerSyncResponse) Reset() {
+	*x = TriggerSyncResponse{}
+	mi := &file_dirsync_v1_sync_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerSyncResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerSyncResponse) ProtoMessage() {}
+
+func (x *TriggerSyncResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_sync_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerSyncResponse.ProtoReflect.Descriptor instead.
+func (*TriggerSyncResponse) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_sync_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TriggerSyncResponse) GetStatus() *DirectoryStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *TriggerSyncResponse) GetRecordVersion() uint64 {
+	if x != nil {
+		return x.RecordVersion
+	}
+	return 0
+}
+
+// PurgeDirectoryRequest names an orphaned directory.
+type PurgeDirectoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The directory name.
+	Directory     string `protobuf:"bytes,1,opt,name=directory,proto3" json:"directory,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PurgeDirectoryRequest) Reset() {
+	*x = PurgeDirectoryRequest{}
+	mi := &file_dirsync_v1_sync_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PurgeDirectoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PurgeDirectoryRequest) ProtoMessage() {}
+
+func (x *PurgeDirectoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_sync_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PurgeDirectoryRequest.ProtoReflect.Descriptor instead.
+func (*PurgeDirectoryRequest) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_sync_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PurgeDirectoryRequest) GetDirectory() string {
+	if x != nil {
+		return x.Directory
+	}
+	return ""
+}
+
+// PurgeDirectoryResponse says what was deleted.
+type PurgeDirectoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records deleted.
+	DeletedRecords int64 `protobuf:"varint,1,opt,name=deleted_records,json=deletedRecords,proto3" json:"deleted_records,omitempty"`
+	// The record_version after the purge.
+	RecordVersion uint64 `protobuf:"varint,2,opt,name=record_version,json=recordVersion,proto3" json:"record_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PurgeDirectoryResponse) Reset() {
+	*x = PurgeDirectoryResponse{}
+	mi := &file_dirsync_v1_sync_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PurgeDirectoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PurgeDirectoryResponse) ProtoMessage() {}
+
+func (x *PurgeDirectoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_sync_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PurgeDirectoryResponse.ProtoReflect.Descriptor instead.
+func (*PurgeDirectoryResponse) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_sync_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PurgeDirectoryResponse) GetDeletedRecords() int64 {
+	if x != nil {
+		return x.DeletedRecords
+	}
+	return 0
+}
+
+func (x *PurgeDirectoryResponse) GetRecordVersion() uint64 {
+	if x != nil {
+		return x.RecordVersion
+	}
+	return 0
+}
+
+// ListProviderTypesRequest has no fields.
+type ListProviderTypesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProviderTypesRequest) Reset() {
+	*x = ListProviderTypesRequest{}
+	mi := &file_dirsync_v1_sync_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProviderTypesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProviderTypesRequest) ProtoMessage() {}
+
+func (x *ListProviderTypesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_sync_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProviderTypesRequest.ProtoReflect.Descriptor instead.
+func (*ListProviderTypesRequest) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_sync_proto_rawDescGZIP(), []int{10}
+}
+
+// ListProviderTypesResponse lists provider types sorted by name.
+type ListProviderTypesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider types.
+	ProviderTypes []*ProviderType `protobuf:"bytes,1,rep,name=provider_types,json=providerTypes,proto3" json:"provider_types,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProviderTypesResponse) Reset() {
+	*x = ListProviderTypesResponse{}
+	mi := &file_dirsync_v1_sync_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProviderTypesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProviderTypesResponse) ProtoMessage() {}
+
+func (x *ListProviderTypesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_sync_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProviderTypesResponse.ProtoReflect.Descriptor instead.
+func (*ListProviderTypesResponse) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_sync_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListProviderTypesResponse) GetProviderTypes() []*ProviderType {
+	if x != nil {
+		return x.ProviderTypes
+	}
+	return nil
+}
+
 var File_dirsync_v1_sync_proto protoreflect.FileDescriptor
 
 const file_dirsync_v1_sync_proto_rawDesc = "" +
 	"\n" +
 	"\x15dirsync/v1/sync.proto\x12\n" +
-	"dirsync.v1\x1a\x18dirsync/v1/records.proto\"c\n" +
+	"dirsync.v1\x1a\x18dirsync/v1/records.proto\x1a\x17dirsync/v1/status.proto\"c\n" +
 	"\x11SyncLatestRequest\x12,\n" +
 	"\x05types\x18\x01 \x03(\x0e2\x16.dirsync.v1.RecordTypeR\x05types\x12 \n" +
 	"\vdirectories\x18\x02 \x03(\tR\vdirectories\"t\n" +
@@ -281,11 +667,33 @@ const file_dirsync_v1_sync_proto_rawDesc = "" +
 	"\arecords\x18\x01 \x03(\v2\x12.dirsync.v1.RecordR\arecords\x126\n" +
 	"\n" +
 	"checkpoint\x18\x02 \x01(\v2\x16.dirsync.v1.CheckpointR\n" +
-	"checkpoint2\x99\x01\n" +
+	"checkpoint\"4\n" +
+	"\x14GetSyncStatusRequest\x12\x1c\n" +
+	"\tdirectory\x18\x01 \x01(\tR\tdirectory\"V\n" +
+	"\x15GetSyncStatusResponse\x12=\n" +
+	"\vdirectories\x18\x01 \x03(\v2\x1b.dirsync.v1.DirectoryStatusR\vdirectories\"H\n" +
+	"\x12TriggerSyncRequest\x12\x1c\n" +
+	"\tdirectory\x18\x01 \x01(\tR\tdirectory\x12\x14\n" +
+	"\x05force\x18\x02 \x01(\bR\x05force\"q\n" +
+	"\x13TriggerSyncResponse\x123\n" +
+	"\x06status\x18\x01 \x01(\v2\x1b.dirsync.v1.DirectoryStatusR\x06status\x12%\n" +
+	"\x0erecord_version\x18\x02 \x01(\x04R\rrecordVersion\"5\n" +
+	"\x15PurgeDirectoryRequest\x12\x1c\n" +
+	"\tdirectory\x18\x01 \x01(\tR\tdirectory\"h\n" +
+	"\x16PurgeDirectoryResponse\x12'\n" +
+	"\x0fdeleted_records\x18\x01 \x01(\x03R\x0edeletedRecords\x12%\n" +
+	"\x0erecord_version\x18\x02 \x01(\x04R\rrecordVersion\"\x1a\n" +
+	"\x18ListProviderTypesRequest\"\\\n" +
+	"\x19ListProviderTypesResponse\x12?\n" +
+	"\x0eprovider_types\x18\x01 \x03(\v2\x18.dirsync.v1.ProviderTypeR\rproviderTypes2\xfa\x03\n" +
 	"\vSyncService\x12M\n" +
 	"\n" +
 	"SyncLatest\x12\x1d.dirsync.v1.SyncLatestRequest\x1a\x1e.dirsync.v1.SyncLatestResponse0\x01\x12;\n" +
-	"\x04Sync\x12\x17.dirsync.v1.SyncRequest\x1a\x18.dirsync.v1.SyncResponse0\x01B5Z3github.com/dirsync/dirsync/gen/dirsync/v1;dirsyncv1b\x06proto3"
+	"\x04Sync\x12\x17.dirsync.v1.SyncRequest\x1a\x18.dirsync.v1.SyncResponse0\x01\x12T\n" +
+	"\rGetSyncStatus\x12 .dirsync.v1.GetSyncStatusRequest\x1a!.dirsync.v1.GetSyncStatusResponse\x12N\n" +
+	"\vTriggerSync\x12\x1e.dirsync.v1.TriggerSyncRequest\x1a\x1f.dirsync.v1.TriggerSyncResponse\x12W\n" +
+	"\x0ePurgeDirectory\x12!.dirsync.v1.PurgeDirectoryRequest\x1a\".dirsync.v1.PurgeDirectoryResponse\x12`\n" +
+	"\x11ListProviderTypes\x12$.dirsync.v1.ListProviderTypesRequest\x1a%.dirsync.v1.ListProviderTypesResponseB5Z3github.com/dirsync/dirsync/gen/dirsync/v1;dirsyncv1b\x06proto3"
 
 var (
 	file_dirsync_v1_sync_proto_rawDescOnce sync.Once
@@ -299,33 +707,54 @@ func file_dirsync_v1_sync_proto_rawDescGZIP() []byte {
 	return file_dirsync_v1_sync_proto_rawDescData
 }
 
-var file_dirsync_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_dirsync_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_dirsync_v1_sync_proto_goTypes = []any{
-	(*SyncLatestRequest)(nil),  // 0: dirsync.v1.SyncLatestRequest
-	(*SyncLatestResponse)(nil), // 1: dirsync.v1.SyncLatestResponse
-	(*SyncRequest)(nil),        // 2: dirsync.v1.SyncRequest
-	(*SyncResponse)(nil),       // 3: dirsync.v1.SyncResponse
-	(RecordType)(0),            // 4: dirsync.v1.RecordType
-	(*Record)(nil),             // 5: dirsync.v1.Record
-	(*Versions)(nil),           // 6: dirsync.v1.Versions
-	(*Checkpoint)(nil),         // 7: dirsync.v1.Checkpoint
+	(*SyncLatestRequest)(nil),         // 0: dirsync.v1.SyncLatestRequest
+	(*SyncLatestResponse)(nil),        // 1: dirsync.v1.SyncLatestResponse
+	(*SyncRequest)(nil),               // 2: dirsync.v1.SyncRequest
+	(*SyncResponse)(nil),              // 3: dirsync.v1.SyncResponse
+	(*GetSyncStatusRequest)(nil),      // 4: dirsync.v1.GetSyncStatusRequest
+	(*GetSyncStatusResponse)(nil),     // 5: dirsync.v1.GetSyncStatusResponse
+	(*TriggerSyncRequest)(nil),        // 6: dirsync.v1.TriggerSyncRequest
+	(*TriggerSyncResponse)(nil),       // 7: dirsync.v1.TriggerSyncResponse
+	(*PurgeDirectoryRequest)(nil),     // 8: dirsync.v1.PurgeDirectoryRequest
+	(*PurgeDirectoryResponse)(nil),    // 9: dirsync.v1.PurgeDirectoryResponse
+	(*ListProviderTypesRequest)(nil),  // 10: dirsync.v1.ListProviderTypesRequest
+	(*ListProviderTypesResponse)(nil), // 11: dirsync.v1.ListProviderTypesResponse
+	(RecordType)(0),                   // 12: dirsync.v1.RecordType
+	(*Record)(nil),                    // 13: dirsync.v1.Record
+	(*Versions)(nil),                  // 14: dirsync.v1.Versions
+	(*Checkpoint)(nil),                // 15: dirsync.v1.Checkpoint
+	(*DirectoryStatus)(nil),           // 16: dirsync.v1.DirectoryStatus
+	(*ProviderType)(nil),              // 17: dirsync.v1.ProviderType
 }
 var file_dirsync_v1_sync_proto_depIdxs = []int32{
-	4, // 0: dirsync.v1.SyncLatestRequest.types:type_name -> dirsync.v1.RecordType
-	5, // 1: dirsync.v1.SyncLatestResponse.records:type_name -> dirsync.v1.Record
-	6, // 2: dirsync.v1.SyncLatestResponse.versions:type_name -> dirsync.v1.Versions
-	4, // 3: dirsync.v1.SyncRequest.types:type_name -> dirsync.v1.RecordType
-	5, // 4: dirsync.v1.SyncResponse.records:type_name -> dirsync.v1.Record
-	7, // 5: dirsync.v1.SyncResponse.checkpoint:type_name -> dirsync.v1.Checkpoint
-	0, // 6: dirsync.v1.SyncService.SyncLatest:input_type -> dirsync.v1.SyncLatestRequest
-	2, // 7: dirsync.v1.SyncService.Sync:input_type -> dirsync.v1.SyncRequest
-	1, // 8: dirsync.v1.SyncService.SyncLatest:output_type -> dirsync.v1.SyncLatestResponse
-	3, // 9: dirsync.v1.SyncService.Sync:output_type -> dirsync.v1.SyncResponse
-	8, // [8:10] is the sub-list for method output_type
-	6, // [6:8] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	12, // 0: dirsync.v1.SyncLatestRequest.types:type_name -> dirsync.v1.RecordType
+	13, // 1: dirsync.v1.SyncLatestResponse.records:type_name -> dirsync.v1.Record
+	14, // 2: dirsync.v1.SyncLatestResponse.versions:type_name -> dirsync.v1.Versions
+	12, // 3: dirsync.v1.SyncRequest.types:type_name -> dirsync.v1.RecordType
+	13, // 4: dirsync.v1.SyncResponse.records:type_name -> dirsync.v1.Record
+	15, // 5: dirsync.v1.SyncResponse.checkpoint:type_name -> dirsync.v1.Checkpoint
+	16, // 6: dirsync.v1.GetSyncStatusResponse.directories:type_name -> dirsync.v1.DirectoryStatus
+	16, // 7: dirsync.v1.TriggerSyncResponse.status:type_name -> dirsync.v1.DirectoryStatus
+	17, // 8: dirsync.v1.ListProviderTypesResponse.provider_types:type_name -> dirsync.v1.ProviderType
+	0,  // 9: dirsync.v1.SyncService.SyncLatest:input_type -> dirsync.v1.SyncLatestRequest
+	2,  // 10: dirsync.v1.SyncService.Sync:input_type -> dirsync.v1.SyncRequest
+	4,  // 11: dirsync.v1.SyncService.GetSyncStatus:input_type -> dirsync.v1.GetSyncStatusRequest
+	6,  // 12: dirsync.v1.SyncService.TriggerSync:input_type -> dirsync.v1.TriggerSyncRequest
+	8,  // 13: dirsync.v1.SyncService.PurgeDirectory:input_type -> dirsync.v1.PurgeDirectoryRequest
+	10, // 14: dirsync.v1.SyncService.ListProviderTypes:input_type -> dirsync.v1.ListProviderTypesRequest
+	1,  // 15: dirsync.v1.SyncService.SyncLatest:output_type -> dirsync.v1.SyncLatestResponse
+	3,  // 16: dirsync.v1.SyncService.Sync:output_type -> dirsync.v1.SyncResponse
+	5,  // 17: dirsync.v1.SyncService.GetSyncStatus:output_type -> dirsync.v1.GetSyncStatusResponse
+	7,  // 18: dirsync.v1.SyncService.TriggerSync:output_type -> dirsync.v1.TriggerSyncResponse
+	9,  // 19: dirsync.v1.SyncService.PurgeDirectory:output_type -> dirsync.v1.PurgeDirectoryResponse
+	11, // 20: dirsync.v1.SyncService.ListProviderTypes:output_type -> dirsync.v1.ListProviderTypesResponse
+	15, // [15:21] is the sub-list for method output_type
+	9,  // [9:15] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_dirsync_v1_sync_proto_init() }
@@ -334,13 +763,14 @@ func file_dirsync_v1_sync_proto_init() {
 		return
 	}
 	file_dirsync_v1_records_proto_init()
+	file_dirsync_v1_status_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dirsync_v1_sync_proto_rawDesc), len(file_dirsync_v1_sync_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SyncService_SyncLatest_FullMethodName = "/dirsync.v1.SyncService/SyncLatest"
-	SyncService_Sync_FullMethodName       = "/dirsync.v1.SyncService/Sync"
+	SyncService_SyncLatest_FullMethodName        = "/dirsync.v1.SyncService/SyncLatest"
+	SyncService_Sync_FullMethodName              = "/dirsync.v1.SyncService/Sync"
+	SyncService_GetSyncStatus_FullMethodName     = "/dirsync.v1.SyncService/GetSyncStatus"
+	SyncService_TriggerSync_FullMethodName       = "/dirsync.v1.SyncService/TriggerSync"
+	SyncService_PurgeDirectory_FullMethodName    = "/dirsync.v1.SyncService/PurgeDirectory"
+	SyncService_ListProviderTypes_FullMethodName = "/dirsync.v1.SyncService/ListProviderTypes"
 )
 
 // SyncServiceClient is the client API for SyncService service.
@@ -43,6 +47,18 @@ type SyncServiceClient interface {
 	// (tombstones included), then each new change as it commits, until the client cancels.
 	// While idle it sends a Checkpoint every heartbeat interval.
 	Sync(ctx context.Context, in *SyncRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SyncResponse], error)
+	// GetSyncStatus reports each directory's sync: state, last run, counts, next run.
+	GetSyncStatus(ctx context.Context, in *GetSyncStatusRequest, opts ...grpc.CallOption) (*GetSyncStatusResponse, error)
+	// TriggerSync runs a directory's sync now and returns when the run has ended, with the
+	// record_version it produced (read it back with min_record_version). NOT_FOUND for an
+	// unknown directory; FAILED_PRECONDITION when another replica runs it.
+	TriggerSync(ctx context.Context, in *TriggerSyncRequest, opts ...grpc.CallOption) (*TriggerSyncResponse, error)
+	// PurgeDirectory deletes every record of a directory that is no longer configured
+	// (tombstones flow to subscribers). FAILED_PRECONDITION for a configured directory.
+	PurgeDirectory(ctx context.Context, in *PurgeDirectoryRequest, opts ...grpc.CallOption) (*PurgeDirectoryResponse, error)
+	// ListProviderTypes lists the provider types and their option schemas, so a console can
+	// render a provider's options form.
+	ListProviderTypes(ctx context.Context, in *ListProviderTypesRequest, opts ...grpc.CallOption) (*ListProviderTypesResponse, error)
 }
 
 type syncServiceClient struct {
@@ -91,6 +107,46 @@ func (c *syncServiceClient) Sync(ctx context.Context, in *SyncRequest, opts ...g
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SyncService_SyncClient = grpc.ServerStreamingClient[SyncResponse]
 
+func (c *syncServiceClient) GetSyncStatus(ctx context.Context, in *GetSyncStatusRequest, opts ...grpc.CallOption) (*GetSyncStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSyncStatusResponse)
+	err := c.cc.Invoke(ctx, SyncService_GetSyncStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *syncServiceClient) TriggerSync(ctx context.Context, in *TriggerSyncRequest, opts ...grpc.CallOption) (*TriggerSyncResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TriggerSyncResponse)
+	err := c.cc.Invoke(ctx, SyncService_TriggerSync_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *syncServiceClient) PurgeDirectory(ctx context.Context, in *PurgeDirectoryRequest, opts ...grpc.CallOption) (*PurgeDirectoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PurgeDirectoryResponse)
+	err := c.cc.Invoke(ctx, SyncService_PurgeDirectory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *syncServiceClient) ListProviderTypes(ctx context.Context, in *ListProviderTypesRequest, opts ...grpc.CallOption) (*ListProviderTypesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProviderTypesResponse)
+	err := c.cc.Invoke(ctx, SyncService_ListProviderTypes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SyncServiceServer is the server API for SyncService service.
 // All implementations must embed UnimplementedSyncServiceServer
 // for forward compatibility.
@@ -111,6 +167,18 @@ type SyncServiceServer interface {
 	// (tombstones included), then each new change as it commits, until the client cancels.
 	// While idle it sends a Checkpoint every heartbeat interval.
 	Sync(*SyncRequest, grpc.ServerStreamingServer[SyncResponse]) error
+	// GetSyncStatus reports each directory's sync: state, last run, counts, next run.
+	GetSyncStatus(context.Context, *GetSyncStatusRequest) (*GetSyncStatusResponse, error)
+	// TriggerSync runs a directory's sync now and returns when the run has ended, with the
+	// record_version it produced (read it back with min_record_version). NOT_FOUND for an
+	// unknown directory; FAILED_PRECONDITION when another replica runs it.
+	TriggerSync(context.Context, *TriggerSyncRequest) (*TriggerSyncResponse, error)
+	// PurgeDirectory deletes every record of a directory that is no longer configured
+	// (tombstones flow to subscribers). FAILED_PRECONDITION for a configured directory.
+	PurgeDirectory(context.Context, *PurgeDirectoryRequest) (*PurgeDirectoryResponse, error)
+	// ListProviderTypes lists the provider types and their option schemas, so a console can
+	// render a provider's options form.
+	ListProviderTypes(context.Context, *ListProviderTypesRequest) (*ListProviderTypesResponse, error)
 	mustEmbedUnimplementedSyncServiceServer()
 }
 
@@ -126,6 +194,18 @@ func (UnimplementedSyncServiceServer) SyncLatest(*SyncLatestRequest, grpc.Server
 }
 func (UnimplementedSyncServiceServer) Sync(*SyncRequest, grpc.ServerStreamingServer[SyncResponse]) error {
 	return status.Error(codes.Unimplemented, "method Sync not implemented")
+}
+func (UnimplementedSyncServiceServer) GetSyncStatus(context.Context, *GetSyncStatusRequest) (*GetSyncStatusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSyncStatus not implemented")
+}
+func (UnimplementedSyncServiceServer) TriggerSync(context.Context, *TriggerSyncRequest) (*TriggerSyncResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TriggerSync not implemented")
+}
+func (UnimplementedSyncServiceServer) PurgeDirectory(context.Context, *PurgeDirectoryRequest) (*PurgeDirectoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PurgeDirectory not implemented")
+}
+func (UnimplementedSyncServiceServer) ListProviderTypes(context.Context, *ListProviderTypesRequest) (*ListProviderTypesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProviderTypes not implemented")
 }
 func (UnimplementedSyncServiceServer) mustEmbedUnimplementedSyncServiceServer() {}
 func (UnimplementedSyncServiceServer) testEmbeddedByValue()                     {}
@@ -170,13 +250,102 @@ func _SyncService_Sync_Handler(srv interface{}, stream grpc.ServerStream) error 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SyncService_SyncServer = grpc.ServerStreamingServer[SyncResponse]
 
+func _SyncService_GetSyncStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSyncStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SyncServiceServer).GetSyncStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SyncService_GetSyncStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SyncServiceServer).GetSyncStatus(ctx, req.(*GetSyncStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SyncService_TriggerSync_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TriggerSyncRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SyncServiceServer).TriggerSync(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SyncService_TriggerSync_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SyncServiceServer).TriggerSync(ctx, req.(*TriggerSyncRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SyncService_PurgeDirectory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PurgeDirectoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SyncServiceServer).PurgeDirectory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SyncService_PurgeDirectory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SyncServiceServer).PurgeDirectory(ctx, req.(*PurgeDirectoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SyncService_ListProviderTypes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProviderTypesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SyncServiceServer).ListProviderTypes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SyncService_ListProviderTypes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SyncServiceServer).ListProviderTypes(ctx, req.(*ListProviderTypesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SyncService_ServiceDesc is the grpc.ServiceDesc for SyncService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var SyncService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "dirsync.v1.SyncService",
 	HandlerType: (*SyncServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetSyncStatus",
+			Handler:    _SyncService_GetSyncStatus_Handler,
+		},
+		{
+			MethodName: "TriggerSync",
+			Handler:    _SyncService_TriggerSync_Handler,
+		},
+		{
+			MethodName: "PurgeDirectory",
+			Handler:    _SyncService_PurgeDirectory_Handler,
+		},
+		{
+			MethodName: "ListProviderTypes",
+			Handler:    _SyncService_ListProviderTypes_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "SyncLatest",
