@@ -93,6 +93,6 @@ func ProgressFrom(ctx context.Context) Progress {
 
 type discard struct{}
 
-func (discard) Request()                   {}
+func (discard) Request()                  {}
 func (discard) RateLimited(time.Duration) {}
-func (discard) Read(int, int)              {}
+func (discard) Read(int, int)             {}
