@@ -22,6 +22,40 @@ type Config struct {
 	Storage   Storage  `yaml:"storage"`
 	Retention Duration `yaml:"retention"`
 	Streams   Streams  `yaml:"streams"`
+	// Directories are the identity-provider sources to sync.
+	Directories []Directory `yaml:"directories"`
+}
+
+// Directory is one configured source. Its options are kept as YAML and decoded in a second
+// pass by the provider's registry type, which knows their schema.
+type Directory struct {
+	// Name is unique, 1–64 of [A-Za-z0-9._-]; it appears in record keys and URLs.
+	Name string `yaml:"name"`
+	// Provider is a registered provider type (okta, entra, blob, …).
+	Provider string `yaml:"provider"`
+	// Options are the provider's options.
+	Options yaml.Node `yaml:"options"`
+	Polling Polling   `yaml:"polling"`
+	Safety  Safety    `yaml:"safety"`
+	// FullSyncInterval is the longest time between full reconciliations (default 24h).
+	FullSyncInterval Duration `yaml:"full_sync_interval"`
+}
+
+// Polling is a directory's schedule.
+type Polling struct {
+	// MinDelay is the wait after a successful run (default 10m).
+	MinDelay Duration `yaml:"min_delay"`
+	// MaxDelay caps the backoff after failures (default 1h).
+	MaxDelay Duration `yaml:"max_delay"`
+	// Timeout bounds one attempt (default 30m).
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Safety guards a directory against mass deletion.
+type Safety struct {
+	// MaxDeleteFraction blocks a run that would delete more than this fraction of the
+	// directory's records (default 0.25; 1 disables the guard).
+	MaxDeleteFraction *float64 `yaml:"max_delete_fraction"`
 }
 
 // Listen holds the listener addresses.
@@ -124,6 +158,17 @@ func (c *Config) defaults() {
 	defDur(&c.Retention, 168*time.Hour)
 	defDur(&c.Streams.Heartbeat, 10*time.Second)
 	defDur(&c.Streams.SendTimeout, 30*time.Second)
+	for i := range c.Directories {
+		d := &c.Directories[i]
+		defDur(&d.Polling.MinDelay, 10*time.Minute)
+		defDur(&d.Polling.MaxDelay, time.Hour)
+		defDur(&d.Polling.Timeout, 30*time.Minute)
+		defDur(&d.FullSyncInterval, 24*time.Hour)
+		if d.Safety.MaxDeleteFraction == nil {
+			f := 0.25
+			d.Safety.MaxDeleteFraction = &f
+		}
+	}
 }
 
 func (c *Config) validate() error {
@@ -147,8 +192,40 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", key))
 		}
 	}
+	seen := map[string]bool{}
+	for i, d := range c.Directories {
+		key := fmt.Sprintf("directories[%d]", i)
+		if d.Name != "" {
+			key = fmt.Sprintf("directory %q", d.Name)
+		}
+		switch {
+		case !dirName.MatchString(d.Name):
+			errs = append(errs, fmt.Errorf("%s: name: must be 1-64 of A-Z a-z 0-9 . _ - (got %q)", key, d.Name))
+		case seen[d.Name]:
+			errs = append(errs, fmt.Errorf("%s: name: used by two directories", key))
+		}
+		seen[d.Name] = true
+		if d.Provider == "" {
+			errs = append(errs, fmt.Errorf("%s: provider: required", key))
+		}
+		if d.Polling.MaxDelay < d.Polling.MinDelay {
+			errs = append(errs, fmt.Errorf("%s: polling.max_delay (%s) is below polling.min_delay (%s)", key,
+				time.Duration(d.Polling.MaxDelay), time.Duration(d.Polling.MinDelay)))
+		}
+		for name, v := range map[string]Duration{"polling.min_delay": d.Polling.MinDelay, "polling.max_delay": d.Polling.MaxDelay,
+			"polling.timeout": d.Polling.Timeout, "full_sync_interval": d.FullSyncInterval} {
+			if v < 0 {
+				errs = append(errs, fmt.Errorf("%s: %s: must not be negative", key, name))
+			}
+		}
+		if f := *d.Safety.MaxDeleteFraction; f <= 0 || f > 1 {
+			errs = append(errs, fmt.Errorf("%s: safety.max_delete_fraction: must be in (0, 1], got %g", key, f))
+		}
+	}
 	return errors.Join(errs...)
 }
+
+var dirName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 

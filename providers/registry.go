@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
@@ -62,14 +61,15 @@ func Register[O any](r *Registry, name, title string, build func(O, Deps) (Provi
 	if _, dup := r.types[name]; dup {
 		panic("providers: duplicate provider " + name)
 	}
-	r.types[name] = &Type{Name: name, Title: title, Options: schemaOf(reflect.TypeFor[O]()),
-		build: func(node *yaml.Node, deps Deps) (Provider, error) {
-			var o O
-			if err := decodeStrict(node, &o); err != nil {
-				return nil, err
-			}
-			return build(o, deps)
-		}}
+	t := &Type{Name: name, Title: title, Options: schemaOf(reflect.TypeFor[O]())}
+	t.build = func(node *yaml.Node, deps Deps) (Provider, error) {
+		var o O
+		if err := t.decodeOptions(node, &o); err != nil {
+			return nil, err
+		}
+		return build(o, deps)
+	}
+	r.types[name] = t
 }
 
 // Lookup returns the named type; the error lists the known names.
@@ -175,17 +175,24 @@ func (t *Type) check(options *yaml.Node) (*yaml.Node, error) {
 	return out, nil
 }
 
-// decodeStrict decodes node into v, naming the option on a type error.
-func decodeStrict(node *yaml.Node, v any) error {
-	var buf bytes.Buffer
-	if err := yaml.NewEncoder(&buf).Encode(node); err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		// yaml's message says which field and line; drop its Go type names.
-		return fmt.Errorf("options: %s", strings.ReplaceAll(err.Error(), "yaml: unmarshal errors:\n ", ""))
+// decodeOptions decodes a checked options mapping into v one option at a time, so that an
+// error names its option. yaml's message (which may quote the value) is kept only for
+// options that are not secret.
+func (t *Type) decodeOptions(node *yaml.Node, v any) error {
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		k := node.Content[i]
+		one := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{k, node.Content[i+1]}}
+		if err := one.Decode(v); err != nil {
+			o, _ := t.Option(k.Value)
+			if o.Secret {
+				return fmt.Errorf("option %q: must be a %s", k.Value, o.Type)
+			}
+			msg := err.Error()
+			if j := strings.LastIndex(msg, ": cannot "); j >= 0 {
+				msg = msg[j+2:]
+			}
+			return fmt.Errorf("option %q: %s", k.Value, msg)
+		}
 	}
 	return nil
 }
