@@ -56,7 +56,9 @@ func (countingCodec) Marshal(v any) (mem.BufferSlice, error) {
 func (countingCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	c := v.(*counted)
 	*c = counted{}
-	b := data.Materialize()
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	b := buf.ReadOnlyData()
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/dirsync/dirsync/store"
+	"github.com/dirsync/dirsync/syncer"
 )
 
 // ErrorDomain is the ErrorInfo domain of dirsync's documented error reasons.
@@ -26,6 +27,12 @@ const (
 
 // errServerVersionMismatch: the client's records come from another copy of the data.
 var errServerVersionMismatch = errors.New("server version mismatch")
+
+// errNoDirectory: the request names a directory this server does not have.
+var errNoDirectory = fmt.Errorf("no such directory: %w", store.ErrNotFound)
+
+// errNoSyncer: the server runs without a syncer.
+var errNoSyncer = errors.New("this server runs no syncer")
 
 // fieldError is bad input in one request field.
 type fieldError struct {
@@ -66,6 +73,8 @@ func toStatus(log *slog.Logger, method string, err error) error {
 		return status.Error(codes.Canceled, "canceled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	case errors.Is(err, syncer.ErrNotLeader), errors.Is(err, syncer.ErrConfigured), errors.Is(err, errNoSyncer):
+		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, store.ErrClosed):
 		return status.Error(codes.Unavailable, "server is shutting down")
 	}

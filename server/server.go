@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/replica"
 	"github.com/dirsync/dirsync/store"
 )
@@ -36,6 +37,10 @@ type Options struct {
 	Retention time.Duration
 	// DisableReflection turns off the gRPC reflection service.
 	DisableReflection bool
+	// Syncer serves GetSyncStatus, TriggerSync and PurgeDirectory; nil when nothing syncs.
+	Syncer Syncer
+	// Providers serves ListProviderTypes.
+	Providers *providers.Registry
 }
 
 func (o *Options) defaults() {
@@ -86,7 +91,8 @@ func New(st store.Store, log *slog.Logger, opts Options) *Server {
 			recovery.StreamServerInterceptor(recoverOpt),
 		),
 	)
-	s.syncSvc = &syncService{store: st, heartbeat: opts.Heartbeat, sendTimeout: opts.SendTimeout}
+	s.syncSvc = &syncService{store: st, heartbeat: opts.Heartbeat, sendTimeout: opts.SendTimeout,
+		replica: s.replica, syncer: opts.Syncer, providers: opts.Providers}
 	dirsyncv1.RegisterSyncServiceServer(s.grpc, s.syncSvc)
 	dirsyncv1.RegisterDirectoryQueryServer(s.grpc, &queryService{replica: s.replica})
 	healthpb.RegisterHealthServer(s.grpc, s.health)

@@ -12,6 +12,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
+	"github.com/dirsync/dirsync/replica"
 	"github.com/dirsync/dirsync/store"
 )
 
@@ -24,6 +26,11 @@ type syncService struct {
 	sendTimeout time.Duration
 	// stopping is closed when the server shuts down; it ends every stream.
 	stopping <-chan struct{}
+
+	// For the status RPCs.
+	replica   *replica.Replica
+	syncer    Syncer
+	providers *providers.Registry
 }
 
 func (s *syncService) SyncLatest(req *dirsyncv1.SyncLatestRequest, stream grpc.ServerStreamingServer[dirsyncv1.SyncLatestResponse]) error {

@@ -1,7 +1,8 @@
 // Command dirsyncd is the dirsync daemon: it serves the directory store over gRPC and REST.
 //
-//	dirsyncd [-config file.yaml]           run the server
-//	dirsyncd validate -config file.yaml    check a configuration file and exit
+//	dirsyncd [-config file.yaml]           run the server and the directory syncers
+//	dirsyncd validate -config file.yaml    check a configuration file (and its providers' options)
+//	dirsyncd providers                     list the provider types and their options
 package main
 
 import (
@@ -17,13 +18,14 @@ import (
 	"syscall"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/dirsync/dirsync/config"
+	"github.com/dirsync/dirsync/providers"
+	"github.com/dirsync/dirsync/providers/builtin"
 	"github.com/dirsync/dirsync/server"
 	"github.com/dirsync/dirsync/store"
 	"github.com/dirsync/dirsync/store/bolt"
 	"github.com/dirsync/dirsync/store/memory"
+	"github.com/dirsync/dirsync/syncer"
 )
 
 func main() {
@@ -35,8 +37,13 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] == "validate" {
+	if len(args) > 0 && (args[0] == "validate" || args[0] == "providers") {
 		cmd, args = args[0], args[1:]
+	}
+	reg := builtin.Registry()
+	if cmd == "providers" {
+		printProviders(stdout, reg)
+		return nil
 	}
 	fs := flag.NewFlagSet("dirsyncd "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (commands: validate)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (commands: validate, providers)", fs.Arg(0))
 	}
 	cfg := config.Default()
 	if *path != "" {
@@ -57,22 +64,27 @@ func run(args []string, stdout, stderr io.Writer) error {
 	} else if cmd == "validate" {
 		return errors.New("validate needs -config")
 	}
-	if cmd == "validate" {
-		fmt.Fprintf(stdout, "%s: valid\n", *path)
-		return yaml.NewEncoder(stdout).Encode(cfg)
-	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	dirs, err := directories(cfg, reg, log)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *path, err)
+	}
+	if cmd == "validate" {
+		fmt.Fprintf(stdout, "%s: valid\n", *path)
+		describe(stdout, cfg, reg)
+		return nil
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, cfg, log)
+	return serve(ctx, cfg, reg, dirs, log)
 }
 
-// serve runs the server until ctx ends, then closes the store.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+// serve runs the server and the syncers until ctx ends, then closes the store.
+func serve(ctx context.Context, cfg config.Config, reg *providers.Registry, dirs []syncer.Directory, log *slog.Logger) error {
 	st, err := openStore(cfg.Storage)
 	if err != nil {
 		return err
@@ -92,12 +104,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return fmt.Errorf("listen.http: %w", err)
 		}
 	}
+	sy := syncer.New(st, dirs, syncer.Options{Log: log})
 	srv := server.New(st, log, server.Options{
 		Heartbeat:   time.Duration(cfg.Streams.Heartbeat),
 		SendTimeout: time.Duration(cfg.Streams.SendTimeout),
 		Retention:   time.Duration(cfg.Retention),
+		Syncer:      sy,
+		Providers:   reg,
 	})
+	syncCtx, stopSync := context.WithCancel(ctx)
+	synced := make(chan struct{})
+	go func() {
+		defer close(synced)
+		sy.Run(syncCtx)
+	}()
 	err = srv.Run(ctx, grpcLis, httpLis)
+	stopSync()
+	<-synced
 	log.Info("stopped")
 	return err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dirsync/dirsync/config"
+	"github.com/dirsync/dirsync/providers/builtin"
 )
 
 func TestValidate(t *testing.T) {
@@ -24,7 +25,7 @@ func TestValidate(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run([]string{"validate", "-config", good}, &out, io.Discard))
 	require.Contains(t, out.String(), "valid")
-	require.Contains(t, out.String(), "driver: memory")
+	require.Contains(t, out.String(), "storage: memory")
 
 	bad := filepath.Join(dir, "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("storage: {driver: nope}\n"), 0o600))
@@ -50,7 +51,7 @@ func TestServeStopsGracefully(t *testing.T) {
 	for range 2 {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- serve(ctx, cfg, log) }()
+		go func() { done <- serve(ctx, cfg, builtin.Registry(), nil, log) }()
 		require.Eventually(t, func() bool {
 			resp, err := http.Get("http://" + httpAddr + "/healthz")
 			if err != nil {
