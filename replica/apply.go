@@ -83,13 +83,11 @@ func (d *directory) upsertUser(id string, msg *dirsyncv1.User) {
 	search := searchKey(id, msg.GetDisplayName(), msg.GetUsername(), msg.GetEmail())
 	u := d.users[id]
 	if u == nil {
-		u = &userEntry{id: id, msg: msg, search: search, email: email, groups: groups}
+		u = &userEntry{id: id, msg: msg, search: search, email: email}
 		d.users[id] = u
-		d.userList.ReplaceOrInsert(u)
+		d.userList.insert(u)
 		d.indexEmail(u)
-		for _, g := range groups {
-			d.addMember(g, u)
-		}
+		d.setGroups(u, groups)
 		return
 	}
 	if u.email != email {
@@ -97,10 +95,8 @@ func (d *directory) upsertUser(id string, msg *dirsyncv1.User) {
 		u.email = email
 		d.indexEmail(u)
 	}
-	diffSorted(u.groups, groups,
-		func(g string) { d.removeMember(g, u) },
-		func(g string) { d.addMember(g, u) })
-	u.msg, u.search, u.groups = msg, search, groups
+	d.setGroups(u, groups)
+	u.msg, u.search = msg, search
 }
 
 func (d *directory) deleteUser(id string) {
@@ -109,11 +105,9 @@ func (d *directory) deleteUser(id string) {
 		return
 	}
 	delete(d.users, id)
-	d.userList.Delete(u)
+	d.userList.remove(u)
 	d.unindexEmail(u)
-	for _, g := range u.groups {
-		d.removeMember(g, u)
-	}
+	d.setGroups(u, nil)
 }
 
 func (d *directory) upsertGroup(id string, msg *dirsyncv1.Group) {
@@ -123,7 +117,7 @@ func (d *directory) upsertGroup(id string, msg *dirsyncv1.Group) {
 	if g == nil {
 		g = &groupEntry{id: id, msg: msg, search: search, parents: parents}
 		d.groups[id] = g
-		d.groupList.ReplaceOrInsert(g)
+		d.groupList.insert(g)
 		for _, p := range parents {
 			d.addChild(p, g)
 		}
@@ -149,7 +143,7 @@ func (d *directory) deleteGroup(id string) {
 		return
 	}
 	delete(d.groups, id)
-	d.groupList.Delete(g)
+	d.groupList.remove(g)
 	for _, p := range g.parents {
 		d.removeChild(p, g)
 	}

@@ -2,22 +2,6 @@ package replica
 
 import "slices"
 
-// Membership graph.
-//
-// Edges come only from records: a user's group_ids and a group's group_ids (its parents).
-// A group id without a live group record is not a node: it is skipped in results and has no
-// parents (those would come from its record), so no path runs through it. Walks keep a
-// visited set, so cycles terminate; every group on a cycle is an ancestor (and a descendant)
-// of the others, never of itself.
-//
-// Caching trade-off: IsMember is answered from the user's direct groups plus a cached
-// ancestor set per group, not from a cached effective-group set per user. Per-group caches
-// cost memory proportional to groups × depth (small) instead of users × effective groups
-// (for 1M users easily tens of millions of entries), and a change to the group graph
-// invalidates them all at once by bumping the directory's epoch, which stays cheap because
-// each set is rebuilt lazily on its next use. The price is a check of each direct group per
-// IsMember call (one map lookup each) instead of a single lookup.
-
 // ancestors returns the existing groups g is nested in, directly or transitively, excluding
 // g. The result is cached until the group graph changes and must not be modified. It runs
 // under the read lock: concurrent callers may compute the same set, which is harmless, and
@@ -56,16 +40,14 @@ func (d *directory) descendants(g *groupEntry) []*groupEntry {
 	for next := []string{g.id}; len(next) > 0; {
 		id := next[len(next)-1]
 		next = next[:len(next)-1]
-		if t := d.children[id]; t != nil {
-			t.Ascend(func(c *groupEntry) bool {
-				if !seen[c.id] {
-					seen[c.id] = true
-					out = append(out, c)
-					next = append(next, c.id)
-				}
-				return true
-			})
-		}
+		d.children[id].ascend("", func(c *groupEntry) bool {
+			if !seen[c.id] {
+				seen[c.id] = true
+				out = append(out, c)
+				next = append(next, c.id)
+			}
+			return true
+		})
 	}
 	return out
 }
@@ -91,6 +73,14 @@ func (d *directory) effectiveGroups(u *userEntry) []*groupEntry {
 
 // IsMember reports whether the directory's user is a member of the group, directly or
 // through nested groups. It is false when the user or the group does not exist.
+//
+// Cost and caching trade-off: with warm caches IsMember does not allocate; it checks the user's direct
+// groups, then each direct group's cached ancestor set (one map lookup per direct group).
+// Caching ancestors per group, rather than effective groups per user, keeps the cache at
+// groups × nesting depth entries instead of users × effective groups (tens of millions for
+// a million users), and lets any change to the group graph invalidate it at once (the
+// directory's epoch rises) while each set is rebuilt lazily on its next use. The price is
+// those few lookups per call instead of one.
 func (r *Replica) IsMember(directory, userID, groupID string) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

@@ -26,8 +26,8 @@ func (r *Replica) UserByEmail(directory, email string) (*dirsyncv1.User, error) 
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if d := r.dirs[directory]; d != nil && email != "" {
-		if list := d.byEmail[strings.ToLower(email)]; len(list) > 0 {
-			return list[0].msg, nil
+		if u := d.byEmail[strings.ToLower(email)]; u != nil {
+			return u.msg, nil
 		}
 	}
 	return nil, store.ErrNotFound

@@ -80,3 +80,28 @@ func TestUserByEmailFollowsUpdates(t *testing.T) {
 	_, err = r.UserByEmail("corp", "new@example.com")
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
+
+func TestCountsAndDirectories(t *testing.T) {
+	r := New()
+	require.Empty(t, r.Directories())
+	r.Apply([]*dirsyncv1.Record{
+		member("corp", "u1"), member("corp", "u2"), nested("corp", "g1"),
+		member("lab", "u1"), member("gone", "u1"),
+	}, 5)
+	r.Apply([]*dirsyncv1.Record{tombstone(typeUser, "gone", "u1")}, 6)
+
+	tests := []struct {
+		dir           string
+		users, groups int
+	}{
+		{dir: "corp", users: 2, groups: 1},
+		{dir: "lab", users: 1},
+		{dir: "gone"},
+		{dir: "none"},
+	}
+	for _, tt := range tests {
+		users, groups := r.Counts(tt.dir)
+		require.Equal(t, [2]int{tt.users, tt.groups}, [2]int{users, groups}, tt.dir)
+	}
+	require.Equal(t, []string{"corp", "lab"}, r.Directories(), "a directory whose records are all deleted is not listed")
+}

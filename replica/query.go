@@ -6,7 +6,6 @@ import (
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/store"
-	"github.com/google/btree"
 )
 
 // DefaultLimit is the page size used when Query.Limit is not positive.
@@ -42,7 +41,7 @@ func (r *Replica) Users(q Query) Page[*dirsyncv1.User] {
 	defer r.mu.RUnlock()
 	var items []*userEntry
 	if d := r.dirs[q.Directory]; d != nil {
-		items = collect(d.userList, &userEntry{id: q.After}, q, newMatcher(q.Text), nil)
+		items = collect(d.userList, q, newMatcher(q.Text), nil)
 	}
 	return page(items, q, r.version.Load(), (*userEntry).message)
 }
@@ -53,7 +52,7 @@ func (r *Replica) Groups(q Query) Page[*dirsyncv1.Group] {
 	defer r.mu.RUnlock()
 	var items []*groupEntry
 	if d := r.dirs[q.Directory]; d != nil {
-		items = collect(d.groupList, &groupEntry{id: q.After}, q, newMatcher(q.Text), nil)
+		items = collect(d.groupList, q, newMatcher(q.Text), nil)
 	}
 	return page(items, q, r.version.Load(), (*groupEntry).message)
 }
@@ -68,12 +67,12 @@ func (r *Replica) GroupUsers(q Query, groupID string, transitive bool) (Page[*di
 	if g == nil {
 		return Page[*dirsyncv1.User]{}, store.ErrNotFound
 	}
-	m, pivot := newMatcher(q.Text), &userEntry{id: q.After}
-	items := collect(d.members[groupID], pivot, q, m, nil)
+	m := newMatcher(q.Text)
+	items := collectSorted(d.members[groupID].byID(), q, m, nil)
 	if transitive {
 		// The first page of the union is among the first pages of its parts.
 		for _, c := range d.descendants(g) {
-			items = collect(d.members[c.id], pivot, q, m, items)
+			items = collectSorted(d.members[c.id].byID(), q, m, items)
 		}
 		items = sortUnique(items)
 	}
@@ -95,7 +94,7 @@ func (r *Replica) GroupSubgroups(q Query, groupID string, transitive bool) (Page
 	if transitive {
 		items = sortUnique(filter(d.descendants(g), q, m))
 	} else {
-		items = collect(d.children[groupID], &groupEntry{id: q.After}, q, m, nil)
+		items = collect(d.children[groupID], q, m, nil)
 	}
 	return page(items, q, r.version.Load(), (*groupEntry).message), nil
 }
@@ -133,33 +132,33 @@ func (r *Replica) group(directory, id string) (*directory, *groupEntry) {
 	return d, d.groups[id]
 }
 
-// entry is what lists hold: users and groups.
-type entry interface {
-	*userEntry | *groupEntry
-	key() string
-	searchKey() string
-}
-
-func (u *userEntry) key() string                { return u.id }
-func (u *userEntry) searchKey() string          { return u.search }
-func (u *userEntry) message() *dirsyncv1.User   { return u.msg }
-func (g *groupEntry) key() string               { return g.id }
-func (g *groupEntry) searchKey() string         { return g.search }
-func (g *groupEntry) message() *dirsyncv1.Group { return g.msg }
-
 // collect appends to out the first limit+1 entries of t (which may be nil) with ids after
-// q.After that match m, seeking to q.After in O(log n). pivot is an entry with id q.After.
-func collect[E entry](t *btree.BTreeG[E], pivot E, q Query, m matcher, out []E) []E {
-	if t == nil {
-		return out
-	}
+// q.After that match m, seeking to q.After in O(log n).
+func collect[E entry](t *idTree[E], q Query, m matcher, out []E) []E {
 	want := len(out) + q.limit() + 1
-	t.AscendGreaterOrEqual(pivot, func(e E) bool {
-		if e.key() != q.After && m.match(e.searchKey()) {
+	t.ascend(q.After, func(e E) bool {
+		if m.match(e.searchKey()) {
 			out = append(out, e)
 		}
 		return len(out) < want
 	})
+	return out
+}
+
+// collectSorted is collect for entries sorted by id, seeking to q.After by binary search.
+func collectSorted[E entry](sorted []E, q Query, m matcher, out []E) []E {
+	i, _ := slices.BinarySearchFunc(sorted, q.After, func(e E, after string) int {
+		return strings.Compare(e.key(), after)
+	})
+	want := len(out) + q.limit() + 1
+	for _, e := range sorted[i:] {
+		if len(out) == want {
+			break
+		}
+		if e.key() != q.After && m.match(e.searchKey()) {
+			out = append(out, e)
+		}
+	}
 	return out
 }
 

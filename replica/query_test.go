@@ -214,3 +214,18 @@ func TestPaginationStableAcrossChanges(t *testing.T) {
 	require.Equal(t, []string{"h"}, userIDs(third.Items))
 	require.False(t, third.More)
 }
+
+func TestSearchKey(t *testing.T) {
+	tests := []struct {
+		fields []string
+		want   string
+	}{
+		{fields: []string{"ID", "Ada Lovelace", "ada@EXAMPLE.com"}, want: "id\x00ada lovelace\x00ada@example.com"},
+		{fields: []string{"", "x"}, want: "\x00x"},
+		{fields: []string{"ABC Émile ÖZ", "plain"}, want: "abc émile öz\x00plain"},
+		{fields: []string{"ÀB"}, want: "àb"},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, searchKey(tt.fields...))
+	}
+}

@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -64,4 +65,18 @@ func (r *Replica) Counts(directory string) (users, groups int) {
 		return len(d.users), len(d.groups)
 	}
 	return 0, 0
+}
+
+// Directories returns the names of the directories holding at least one record, sorted.
+func (r *Replica) Directories() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.dirs))
+	for name, d := range r.dirs {
+		if len(d.users)+len(d.groups) > 0 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
