@@ -953,6 +953,235 @@ func (x *ListUserGroupsResponse) GetRecordVersion() uint64 {
 	return 0
 }
 
+// EvaluatePolicyRequest names a policy and a user.
+type EvaluatePolicyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The directory name.
+	Directory string `protobuf:"bytes,1,opt,name=directory,proto3" json:"directory,omitempty"`
+	// The user's id.
+	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The policy document (YAML): a list of rules with allow/deny blocks of and/or/not/nor
+	// criteria.
+	Policy string `protobuf:"bytes,3,opt,name=policy,proto3" json:"policy,omitempty"`
+	// Wait until the server has applied at least this record_version.
+	MinRecordVersion uint64 `protobuf:"varint,4,opt,name=min_record_version,json=minRecordVersion,proto3" json:"min_record_version,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *EvaluatePolicyRequest) Reset() {
+	*x = EvaluatePolicyRequest{}
+	mi := &file_dirsync_v1_query_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvaluatePolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvaluatePolicyRequest) ProtoMessage() {}
+
+func (x *EvaluatePolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_query_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvaluatePolicyRequest.ProtoReflect.Descriptor instead.
+func (*EvaluatePolicyRequest) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_query_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *EvaluatePolicyRequest) GetDirectory() string {
+	if x != nil {
+		return x.Directory
+	}
+	return ""
+}
+
+func (x *EvaluatePolicyRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *EvaluatePolicyRequest) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *EvaluatePolicyRequest) GetMinRecordVersion() uint64 {
+	if x != nil {
+		return x.MinRecordVersion
+	}
+	return 0
+}
+
+// EvaluatePolicyResponse is the decision and how it was reached.
+type EvaluatePolicyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when an allow rule matched and no deny rule did.
+	Allowed bool `protobuf:"varint,1,opt,name=allowed,proto3" json:"allowed,omitempty"`
+	// True when a deny rule matched.
+	Denied bool `protobuf:"varint,2,opt,name=denied,proto3" json:"denied,omitempty"`
+	// Every criterion evaluated, in policy order.
+	Criteria []*PolicyCriterionResult `protobuf:"bytes,3,rep,name=criteria,proto3" json:"criteria,omitempty"`
+	// The record_version the answer reflects.
+	RecordVersion uint64 `protobuf:"varint,4,opt,name=record_version,json=recordVersion,proto3" json:"record_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EvaluatePolicyResponse) Reset() {
+	*x = EvaluatePolicyResponse{}
+	mi := &file_dirsync_v1_query_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvaluatePolicyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvaluatePolicyResponse) ProtoMessage() {}
+
+func (x *EvaluatePolicyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_query_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvaluatePolicyResponse.ProtoReflect.Descriptor instead.
+func (*EvaluatePolicyResponse) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_query_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *EvaluatePolicyResponse) GetAllowed() bool {
+	if x != nil {
+		return x.Allowed
+	}
+	return false
+}
+
+func (x *EvaluatePolicyResponse) GetDenied() bool {
+	if x != nil {
+		return x.Denied
+	}
+	return false
+}
+
+func (x *EvaluatePolicyResponse) GetCriteria() []*PolicyCriterionResult {
+	if x != nil {
+		return x.Criteria
+	}
+	return nil
+}
+
+func (x *EvaluatePolicyResponse) GetRecordVersion() uint64 {
+	if x != nil {
+		return x.RecordVersion
+	}
+	return 0
+}
+
+// PolicyCriterionResult is the outcome of one criterion of a policy.
+type PolicyCriterionResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The criterion's line in the policy document.
+	Line int32 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
+	// "allow" or "deny": the action of the rule holding the criterion.
+	Action string `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
+	// The criterion and its operator, e.g. "groups.has" or "email.ends_with".
+	Criterion string `protobuf:"bytes,3,opt,name=criterion,proto3" json:"criterion,omitempty"`
+	// The operand as written.
+	Value string `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
+	// Whether the criterion matched the user (before not/nor negation).
+	Matched       bool `protobuf:"varint,5,opt,name=matched,proto3" json:"matched,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyCriterionResult) Reset() {
+	*x = PolicyCriterionResult{}
+	mi := &file_dirsync_v1_query_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyCriterionResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyCriterionResult) ProtoMessage() {}
+
+func (x *PolicyCriterionResult) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_query_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyCriterionResult.ProtoReflect.Descriptor instead.
+func (*PolicyCriterionResult) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_query_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PolicyCriterionResult) GetLine() int32 {
+	if x != nil {
+		return x.Line
+	}
+	return 0
+}
+
+func (x *PolicyCriterionResult) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *PolicyCriterionResult) GetCriterion() string {
+	if x != nil {
+		return x.Criterion
+	}
+	return ""
+}
+
+func (x *PolicyCriterionResult) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *PolicyCriterionResult) GetMatched() bool {
+	if x != nil {
+		return x.Matched
+	}
+	return false
+}
+
 var File_dirsync_v1_query_proto protoreflect.FileDescriptor
 
 const file_dirsync_v1_query_proto_rawDesc = "" +
@@ -1027,12 +1256,28 @@ const file_dirsync_v1_query_proto_rawDesc = "" +
 	"\x16ListUserGroupsResponse\x12)\n" +
 	"\x06groups\x18\x01 \x03(\v2\x11.dirsync.v1.GroupR\x06groups\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12%\n" +
-	"\x0erecord_version\x18\x03 \x01(\x04R\rrecordVersion*Z\n" +
+	"\x0erecord_version\x18\x03 \x01(\x04R\rrecordVersion\"\x94\x01\n" +
+	"\x15EvaluatePolicyRequest\x12\x1c\n" +
+	"\tdirectory\x18\x01 \x01(\tR\tdirectory\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x16\n" +
+	"\x06policy\x18\x03 \x01(\tR\x06policy\x12,\n" +
+	"\x12min_record_version\x18\x04 \x01(\x04R\x10minRecordVersion\"\xb0\x01\n" +
+	"\x16EvaluatePolicyResponse\x12\x18\n" +
+	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
+	"\x06denied\x18\x02 \x01(\bR\x06denied\x12=\n" +
+	"\bcriteria\x18\x03 \x03(\v2!.dirsync.v1.PolicyCriterionResultR\bcriteria\x12%\n" +
+	"\x0erecord_version\x18\x04 \x01(\x04R\rrecordVersion\"\x91\x01\n" +
+	"\x15PolicyCriterionResult\x12\x12\n" +
+	"\x04line\x18\x01 \x01(\x05R\x04line\x12\x16\n" +
+	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1c\n" +
+	"\tcriterion\x18\x03 \x01(\tR\tcriterion\x12\x14\n" +
+	"\x05value\x18\x04 \x01(\tR\x05value\x12\x18\n" +
+	"\amatched\x18\x05 \x01(\bR\amatched*Z\n" +
 	"\n" +
 	"Membership\x12\x1a\n" +
 	"\x16MEMBERSHIP_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11MEMBERSHIP_DIRECT\x10\x01\x12\x19\n" +
-	"\x15MEMBERSHIP_TRANSITIVE\x10\x022\xea\x03\n" +
+	"\x15MEMBERSHIP_TRANSITIVE\x10\x022\xc3\x04\n" +
 	"\x0eDirectoryQuery\x12B\n" +
 	"\aGetUser\x12\x1a.dirsync.v1.GetUserRequest\x1a\x1b.dirsync.v1.GetUserResponse\x12H\n" +
 	"\tListUsers\x12\x1c.dirsync.v1.ListUsersRequest\x1a\x1d.dirsync.v1.ListUsersResponse\x12E\n" +
@@ -1040,7 +1285,8 @@ const file_dirsync_v1_query_proto_rawDesc = "" +
 	"\n" +
 	"ListGroups\x12\x1d.dirsync.v1.ListGroupsRequest\x1a\x1e.dirsync.v1.ListGroupsResponse\x12]\n" +
 	"\x10ListGroupMembers\x12#.dirsync.v1.ListGroupMembersRequest\x1a$.dirsync.v1.ListGroupMembersResponse\x12W\n" +
-	"\x0eListUserGroups\x12!.dirsync.v1.ListUserGroupsRequest\x1a\".dirsync.v1.ListUserGroupsResponseB5Z3github.com/dirsync/dirsync/gen/dirsync/v1;dirsyncv1b\x06proto3"
+	"\x0eListUserGroups\x12!.dirsync.v1.ListUserGroupsRequest\x1a\".dirsync.v1.ListUserGroupsResponse\x12W\n" +
+	"\x0eEvaluatePolicy\x12!.dirsync.v1.EvaluatePolicyRequest\x1a\".dirsync.v1.EvaluatePolicyResponseB5Z3github.com/dirsync/dirsync/gen/dirsync/v1;dirsyncv1b\x06proto3"
 
 var (
 	file_dirsync_v1_query_proto_rawDescOnce sync.Once
@@ -1055,7 +1301,7 @@ func file_dirsync_v1_query_proto_rawDescGZIP() []byte {
 }
 
 var file_dirsync_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_dirsync_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_dirsync_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_dirsync_v1_query_proto_goTypes = []any{
 	(Membership)(0),                  // 0: dirsync.v1.Membership
 	(*GetUserRequest)(nil),           // 1: dirsync.v1.GetUserRequest
@@ -1070,38 +1316,44 @@ var file_dirsync_v1_query_proto_goTypes = []any{
 	(*ListGroupMembersResponse)(nil), // 10: dirsync.v1.ListGroupMembersResponse
 	(*ListUserGroupsRequest)(nil),    // 11: dirsync.v1.ListUserGroupsRequest
 	(*ListUserGroupsResponse)(nil),   // 12: dirsync.v1.ListUserGroupsResponse
-	(*User)(nil),                     // 13: dirsync.v1.User
-	(*Group)(nil),                    // 14: dirsync.v1.Group
-	(RecordType)(0),                  // 15: dirsync.v1.RecordType
+	(*EvaluatePolicyRequest)(nil),    // 13: dirsync.v1.EvaluatePolicyRequest
+	(*EvaluatePolicyResponse)(nil),   // 14: dirsync.v1.EvaluatePolicyResponse
+	(*PolicyCriterionResult)(nil),    // 15: dirsync.v1.PolicyCriterionResult
+	(*User)(nil),                     // 16: dirsync.v1.User
+	(*Group)(nil),                    // 17: dirsync.v1.Group
+	(RecordType)(0),                  // 18: dirsync.v1.RecordType
 }
 var file_dirsync_v1_query_proto_depIdxs = []int32{
-	13, // 0: dirsync.v1.GetUserResponse.user:type_name -> dirsync.v1.User
-	13, // 1: dirsync.v1.ListUsersResponse.users:type_name -> dirsync.v1.User
-	14, // 2: dirsync.v1.GetGroupResponse.group:type_name -> dirsync.v1.Group
-	14, // 3: dirsync.v1.ListGroupsResponse.groups:type_name -> dirsync.v1.Group
+	16, // 0: dirsync.v1.GetUserResponse.user:type_name -> dirsync.v1.User
+	16, // 1: dirsync.v1.ListUsersResponse.users:type_name -> dirsync.v1.User
+	17, // 2: dirsync.v1.GetGroupResponse.group:type_name -> dirsync.v1.Group
+	17, // 3: dirsync.v1.ListGroupsResponse.groups:type_name -> dirsync.v1.Group
 	0,  // 4: dirsync.v1.ListGroupMembersRequest.membership:type_name -> dirsync.v1.Membership
-	15, // 5: dirsync.v1.ListGroupMembersRequest.member_type:type_name -> dirsync.v1.RecordType
-	13, // 6: dirsync.v1.ListGroupMembersResponse.users:type_name -> dirsync.v1.User
-	14, // 7: dirsync.v1.ListGroupMembersResponse.groups:type_name -> dirsync.v1.Group
+	18, // 5: dirsync.v1.ListGroupMembersRequest.member_type:type_name -> dirsync.v1.RecordType
+	16, // 6: dirsync.v1.ListGroupMembersResponse.users:type_name -> dirsync.v1.User
+	17, // 7: dirsync.v1.ListGroupMembersResponse.groups:type_name -> dirsync.v1.Group
 	0,  // 8: dirsync.v1.ListUserGroupsRequest.membership:type_name -> dirsync.v1.Membership
-	14, // 9: dirsync.v1.ListUserGroupsResponse.groups:type_name -> dirsync.v1.Group
-	1,  // 10: dirsync.v1.DirectoryQuery.GetUser:input_type -> dirsync.v1.GetUserRequest
-	3,  // 11: dirsync.v1.DirectoryQuery.ListUsers:input_type -> dirsync.v1.ListUsersRequest
-	5,  // 12: dirsync.v1.DirectoryQuery.GetGroup:input_type -> dirsync.v1.GetGroupRequest
-	7,  // 13: dirsync.v1.DirectoryQuery.ListGroups:input_type -> dirsync.v1.ListGroupsRequest
-	9,  // 14: dirsync.v1.DirectoryQuery.ListGroupMembers:input_type -> dirsync.v1.ListGroupMembersRequest
-	11, // 15: dirsync.v1.DirectoryQuery.ListUserGroups:input_type -> dirsync.v1.ListUserGroupsRequest
-	2,  // 16: dirsync.v1.DirectoryQuery.GetUser:output_type -> dirsync.v1.GetUserResponse
-	4,  // 17: dirsync.v1.DirectoryQuery.ListUsers:output_type -> dirsync.v1.ListUsersResponse
-	6,  // 18: dirsync.v1.DirectoryQuery.GetGroup:output_type -> dirsync.v1.GetGroupResponse
-	8,  // 19: dirsync.v1.DirectoryQuery.ListGroups:output_type -> dirsync.v1.ListGroupsResponse
-	10, // 20: dirsync.v1.DirectoryQuery.ListGroupMembers:output_type -> dirsync.v1.ListGroupMembersResponse
-	12, // 21: dirsync.v1.DirectoryQuery.ListUserGroups:output_type -> dirsync.v1.ListUserGroupsResponse
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	17, // 9: dirsync.v1.ListUserGroupsResponse.groups:type_name -> dirsync.v1.Group
+	15, // 10: dirsync.v1.EvaluatePolicyResponse.criteria:type_name -> dirsync.v1.PolicyCriterionResult
+	1,  // 11: dirsync.v1.DirectoryQuery.GetUser:input_type -> dirsync.v1.GetUserRequest
+	3,  // 12: dirsync.v1.DirectoryQuery.ListUsers:input_type -> dirsync.v1.ListUsersRequest
+	5,  // 13: dirsync.v1.DirectoryQuery.GetGroup:input_type -> dirsync.v1.GetGroupRequest
+	7,  // 14: dirsync.v1.DirectoryQuery.ListGroups:input_type -> dirsync.v1.ListGroupsRequest
+	9,  // 15: dirsync.v1.DirectoryQuery.ListGroupMembers:input_type -> dirsync.v1.ListGroupMembersRequest
+	11, // 16: dirsync.v1.DirectoryQuery.ListUserGroups:input_type -> dirsync.v1.ListUserGroupsRequest
+	13, // 17: dirsync.v1.DirectoryQuery.EvaluatePolicy:input_type -> dirsync.v1.EvaluatePolicyRequest
+	2,  // 18: dirsync.v1.DirectoryQuery.GetUser:output_type -> dirsync.v1.GetUserResponse
+	4,  // 19: dirsync.v1.DirectoryQuery.ListUsers:output_type -> dirsync.v1.ListUsersResponse
+	6,  // 20: dirsync.v1.DirectoryQuery.GetGroup:output_type -> dirsync.v1.GetGroupResponse
+	8,  // 21: dirsync.v1.DirectoryQuery.ListGroups:output_type -> dirsync.v1.ListGroupsResponse
+	10, // 22: dirsync.v1.DirectoryQuery.ListGroupMembers:output_type -> dirsync.v1.ListGroupMembersResponse
+	12, // 23: dirsync.v1.DirectoryQuery.ListUserGroups:output_type -> dirsync.v1.ListUserGroupsResponse
+	14, // 24: dirsync.v1.DirectoryQuery.EvaluatePolicy:output_type -> dirsync.v1.EvaluatePolicyResponse
+	18, // [18:25] is the sub-list for method output_type
+	11, // [11:18] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_dirsync_v1_query_proto_init() }
@@ -1116,7 +1368,7 @@ func file_dirsync_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dirsync_v1_query_proto_rawDesc), len(file_dirsync_v1_query_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

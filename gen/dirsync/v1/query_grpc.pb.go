@@ -25,6 +25,7 @@ const (
 	DirectoryQuery_ListGroups_FullMethodName       = "/dirsync.v1.DirectoryQuery/ListGroups"
 	DirectoryQuery_ListGroupMembers_FullMethodName = "/dirsync.v1.DirectoryQuery/ListGroupMembers"
 	DirectoryQuery_ListUserGroups_FullMethodName   = "/dirsync.v1.DirectoryQuery/ListUserGroups"
+	DirectoryQuery_EvaluatePolicy_FullMethodName   = "/dirsync.v1.DirectoryQuery/EvaluatePolicy"
 )
 
 // DirectoryQueryClient is the client API for DirectoryQuery service.
@@ -49,6 +50,11 @@ type DirectoryQueryClient interface {
 	ListGroupMembers(ctx context.Context, in *ListGroupMembersRequest, opts ...grpc.CallOption) (*ListGroupMembersResponse, error)
 	// ListUserGroups lists the groups a user is a member of.
 	ListUserGroups(ctx context.Context, in *ListUserGroupsRequest, opts ...grpc.CallOption) (*ListUserGroupsResponse, error)
+	// EvaluatePolicy evaluates a policy (PPL-style YAML rules over the directory's groups,
+	// email, domain and user criteria) for one user: the console's "test this policy".
+	// INVALID_ARGUMENT naming the rule's line for a policy that does not compile; NOT_FOUND for
+	// an unknown user.
+	EvaluatePolicy(ctx context.Context, in *EvaluatePolicyRequest, opts ...grpc.CallOption) (*EvaluatePolicyResponse, error)
 }
 
 type directoryQueryClient struct {
@@ -119,6 +125,16 @@ func (c *directoryQueryClient) ListUserGroups(ctx context.Context, in *ListUserG
 	return out, nil
 }
 
+func (c *directoryQueryClient) EvaluatePolicy(ctx context.Context, in *EvaluatePolicyRequest, opts ...grpc.CallOption) (*EvaluatePolicyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EvaluatePolicyResponse)
+	err := c.cc.Invoke(ctx, DirectoryQuery_EvaluatePolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DirectoryQueryServer is the server API for DirectoryQuery service.
 // All implementations must embed UnimplementedDirectoryQueryServer
 // for forward compatibility.
@@ -141,6 +157,11 @@ type DirectoryQueryServer interface {
 	ListGroupMembers(context.Context, *ListGroupMembersRequest) (*ListGroupMembersResponse, error)
 	// ListUserGroups lists the groups a user is a member of.
 	ListUserGroups(context.Context, *ListUserGroupsRequest) (*ListUserGroupsResponse, error)
+	// EvaluatePolicy evaluates a policy (PPL-style YAML rules over the directory's groups,
+	// email, domain and user criteria) for one user: the console's "test this policy".
+	// INVALID_ARGUMENT naming the rule's line for a policy that does not compile; NOT_FOUND for
+	// an unknown user.
+	EvaluatePolicy(context.Context, *EvaluatePolicyRequest) (*EvaluatePolicyResponse, error)
 	mustEmbedUnimplementedDirectoryQueryServer()
 }
 
@@ -168,6 +189,9 @@ func (UnimplementedDirectoryQueryServer) ListGroupMembers(context.Context, *List
 }
 func (UnimplementedDirectoryQueryServer) ListUserGroups(context.Context, *ListUserGroupsRequest) (*ListUserGroupsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListUserGroups not implemented")
+}
+func (UnimplementedDirectoryQueryServer) EvaluatePolicy(context.Context, *EvaluatePolicyRequest) (*EvaluatePolicyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EvaluatePolicy not implemented")
 }
 func (UnimplementedDirectoryQueryServer) mustEmbedUnimplementedDirectoryQueryServer() {}
 func (UnimplementedDirectoryQueryServer) testEmbeddedByValue()                        {}
@@ -298,6 +322,24 @@ func _DirectoryQuery_ListUserGroups_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DirectoryQuery_EvaluatePolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EvaluatePolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryQueryServer).EvaluatePolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryQuery_EvaluatePolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryQueryServer).EvaluatePolicy(ctx, req.(*EvaluatePolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DirectoryQuery_ServiceDesc is the grpc.ServiceDesc for DirectoryQuery service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -328,6 +370,10 @@ var DirectoryQuery_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListUserGroups",
 			Handler:    _DirectoryQuery_ListUserGroups_Handler,
+		},
+		{
+			MethodName: "EvaluatePolicy",
+			Handler:    _DirectoryQuery_EvaluatePolicy_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
