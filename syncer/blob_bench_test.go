@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -194,10 +195,12 @@ func BenchmarkSync(b *testing.B) {
 				changedUsers[u] = true
 			}
 		}
+		changedGroups := maps.Clone(moved)
 		for g := 0; g < groups; g += 100 {
 			d.groupName[g] += " (renamed)"
+			changedGroups[g] = true
 		}
-		wantWrites := len(changedUsers) + groups/100 + len(moved)
+		wantWrites := len(changedUsers) + len(changedGroups)
 		d.write(b, file)
 
 		start = time.Now()

@@ -41,14 +41,21 @@ type stored struct {
 func (c stored) len() int { return c.users + c.groups }
 
 // loadStored reads dir's live users and groups from one snapshot, without decoding them.
-func loadStored(ctx context.Context, st store.Store, dir string) (stored, error) {
-	c := stored{data: make(map[recKey][]byte)}
+// sizeHint is the number of records expected.
+func loadStored(ctx context.Context, st store.Store, dir string, sizeHint int) (stored, error) {
+	c := stored{data: make(map[recKey][]byte, sizeHint)}
+	var arena []byte // the encodings share large blocks instead of one allocation each
 	_, err := st.Snapshot(ctx, syncedFilter(dir), func(r store.Record) error {
 		b, err := payload(r.Data)
 		if err != nil {
 			return fmt.Errorf("stored %s %q: %w", r.Type, r.ID, err)
 		}
-		c.data[recKey{r.Type, r.ID}] = bytes.Clone(b)
+		if cap(arena)-len(arena) < len(b) {
+			arena = make([]byte, 0, max(1<<20, len(b)))
+		}
+		start := len(arena)
+		arena = append(arena, b...)
+		c.data[recKey{r.Type, r.ID}] = arena[start:len(arena):len(arena)]
 		if r.Type == userType {
 			c.users++
 		} else {
@@ -99,34 +106,49 @@ var deterministic = proto.MarshalOptions{Deterministic: true}
 // records and of records whose deterministic encoding differs, and deletions of stored
 // records want lacks.
 func diff(dir string, want state, cur stored) (changes, error) {
-	var ch changes
-	var buf []byte // reused: encodings are only compared
-	upsert := func(t dirsyncv1.RecordType, id string, m proto.Message, rec func() *dirsyncv1.Record) error {
-		b, err := deterministic.MarshalAppend(buf[:0], m)
-		buf = b
-		if err != nil {
-			return fmt.Errorf("encode %s %q: %w", t, id, err)
-		}
-		if old, ok := cur.data[recKey{t, id}]; ok && bytes.Equal(old, b) {
-			return nil
-		}
-		ch.records = append(ch.records, rec())
-		ch.upserts++
-		return nil
+	type item struct {
+		t  dirsyncv1.RecordType
+		id string
+		m  proto.Message
 	}
+	items := make([]item, 0, len(want.users)+len(want.groups))
 	for id, u := range want.users {
-		if err := upsert(userType, id, u, func() *dirsyncv1.Record {
-			return &dirsyncv1.Record{Type: userType, Directory: dir, Id: id, Data: &dirsyncv1.Record_User{User: u}}
-		}); err != nil {
-			return changes{}, err
-		}
+		items = append(items, item{userType, id, u})
 	}
 	for id, g := range want.groups {
-		if err := upsert(groupType, id, g, func() *dirsyncv1.Record {
-			return &dirsyncv1.Record{Type: groupType, Directory: dir, Id: id, Data: &dirsyncv1.Record_Group{Group: g}}
-		}); err != nil {
-			return changes{}, err
+		items = append(items, item{groupType, id, g})
+	}
+	changed := make([]bool, len(items))
+	err := parallel(len(items), func(lo, hi int) error {
+		var buf []byte // reused: encodings are only compared
+		for i := lo; i < hi; i++ {
+			it := items[i]
+			b, err := deterministic.MarshalAppend(buf[:0], it.m)
+			if err != nil {
+				return fmt.Errorf("encode %s %q: %w", it.t, it.id, err)
+			}
+			buf = b
+			old, ok := cur.data[recKey{it.t, it.id}]
+			changed[i] = !ok || !bytes.Equal(old, b)
 		}
+		return nil
+	})
+	if err != nil {
+		return changes{}, err
+	}
+	var ch changes
+	for i, it := range items {
+		if !changed[i] {
+			continue
+		}
+		rec := &dirsyncv1.Record{Type: it.t, Directory: dir, Id: it.id}
+		if u, ok := it.m.(*dirsyncv1.User); ok {
+			rec.Data = &dirsyncv1.Record_User{User: u}
+		} else {
+			rec.Data = &dirsyncv1.Record_Group{Group: it.m.(*dirsyncv1.Group)}
+		}
+		ch.records = append(ch.records, rec)
+		ch.upserts++
 	}
 	for k := range cur.data {
 		var keep bool

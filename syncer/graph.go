@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"maps"
 	"slices"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
@@ -10,24 +11,51 @@ import (
 // rules as the replica's membership graph: a group id without a group record is no node
 // (it is dropped from effective lists, and no path runs through it, but direct group_ids
 // keep it); a group is never its own ancestor, even on a cycle, where every other group of
-// the cycle is. Results are sorted. s's direct group_ids must already be sorted and unique.
-func setEffective(s state) {
-	anc := ancestry{groups: s.groups, memo: make(map[string][]string, len(s.groups))}
-	for id, g := range s.groups {
-		g.EffectiveGroupIds = cloneOrNil(anc.of(id))
+// the cycle is. Results are sorted. s's direct group_ids must already be sorted and unique;
+// users are s's users.
+func setEffective(s state, users []*dirsyncv1.User) {
+	// Groups are numbered in id order, so sorting numbers sorts ids, and each group's
+	// closure (itself and its ancestors) is a sorted list of numbers.
+	ids := slices.Sorted(maps.Keys(s.groups))
+	index := make(map[string]int32, len(ids))
+	for i, id := range ids {
+		index[id] = int32(i)
 	}
-	var buf []string
-	for _, u := range s.users {
-		buf = buf[:0]
-		for _, id := range u.GroupIds {
-			if s.groups[id] != nil {
-				buf = append(buf, id)
-				buf = append(buf, anc.of(id)...)
+	anc := ancestry{groups: s.groups, memo: make(map[string][]string, len(ids))}
+	closure := make([][]int32, len(ids))
+	for i, id := range ids {
+		a := anc.of(id)
+		s.groups[id].EffectiveGroupIds = cloneOrNil(a)
+		c := append(make([]int32, 0, len(a)+1), int32(i))
+		for _, p := range a {
+			c = append(c, index[p])
+		}
+		slices.Sort(c)
+		closure[i] = c
+	}
+	_ = parallel(len(users), func(lo, hi int) error {
+		var buf []int32
+		for _, u := range users[lo:hi] {
+			buf = buf[:0]
+			for _, id := range u.GroupIds {
+				if i, ok := index[id]; ok {
+					buf = append(buf, closure[i]...)
+				}
+			}
+			if len(u.GroupIds) > 1 {
+				slices.Sort(buf)
+				buf = slices.Compact(buf)
+			}
+			u.EffectiveGroupIds = nil
+			if len(buf) > 0 {
+				u.EffectiveGroupIds = make([]string, len(buf))
+				for j, i := range buf {
+					u.EffectiveGroupIds[j] = ids[i]
+				}
 			}
 		}
-		slices.Sort(buf)
-		u.EffectiveGroupIds = cloneOrNil(slices.Compact(buf))
-	}
+		return nil
+	})
 }
 
 // ancestry memoizes the ancestors of groups.

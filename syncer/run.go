@@ -160,7 +160,9 @@ func (d *dirLoop) sync(ctx context.Context, start time.Time, force bool) (report
 	if res.Unchanged {
 		return report{unchanged: true}, nil
 	}
-	cur, err := loadStored(ctx, d.s.st, dir)
+	var known int64
+	d.update(func(st *dirsyncv1.DirectoryStatus) { known = st.Users + st.Groups })
+	cur, err := loadStored(ctx, d.s.st, dir, int(known))
 	if err != nil {
 		return report{}, err
 	}

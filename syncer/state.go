@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"google.golang.org/protobuf/proto"
@@ -20,7 +21,7 @@ type state struct {
 func fullState(res *providers.Result) (state, error) {
 	s := state{users: make(map[string]*dirsyncv1.User, len(res.Users)),
 		groups: make(map[string]*dirsyncv1.Group, len(res.Groups))}
-	return s, s.upsert(res)
+	return s, s.upsert(res, false)
 }
 
 // deltaState is the state after applying the delta res to the stored records: the
@@ -36,23 +37,35 @@ func deltaState(cur stored, res *providers.Result) (state, error) {
 	for _, id := range res.DeletedGroups {
 		delete(s.groups, id)
 	}
-	return s, s.upsert(res)
+	return s, s.upsert(res, true)
 }
 
 // upsert adds res's users and groups to s, rejecting nil entries, empty ids and an id
-// given twice.
-func (s state) upsert(res *providers.Result) error {
-	seen := make(map[string]bool, len(res.Users))
+// given twice. overlay is true when s already holds records (a delta), so that a repeat
+// must be told from a replacement.
+func (s state) upsert(res *providers.Result, overlay bool) error {
+	var seen map[string]bool
+	if overlay {
+		seen = make(map[string]bool, len(res.Users))
+	}
+	repeated := func(id string, inState bool) bool {
+		if !overlay {
+			return inState
+		}
+		r := seen[id]
+		seen[id] = true
+		return r
+	}
 	for i, u := range res.Users {
 		switch {
 		case u == nil:
 			return fmt.Errorf("provider returned no user at index %d", i)
 		case u.Id == "":
 			return fmt.Errorf("provider returned a user without id at index %d", i)
-		case seen[u.Id]:
+		}
+		if _, in := s.users[u.Id]; repeated(u.Id, in) {
 			return fmt.Errorf("provider returned user %q twice", u.Id)
 		}
-		seen[u.Id] = true
 		s.users[u.Id] = u
 	}
 	clear(seen)
@@ -62,10 +75,10 @@ func (s state) upsert(res *providers.Result) error {
 			return fmt.Errorf("provider returned no group at index %d", i)
 		case g.Id == "":
 			return fmt.Errorf("provider returned a group without id at index %d", i)
-		case seen[g.Id]:
+		}
+		if _, in := s.groups[g.Id]; repeated(g.Id, in) {
 			return fmt.Errorf("provider returned group %q twice", g.Id)
 		}
-		seen[g.Id] = true
 		s.groups[g.Id] = g
 	}
 	return nil
@@ -74,15 +87,19 @@ func (s state) upsert(res *providers.Result) error {
 // normalize sets what the syncer owns on every record of s: the directory, direct group
 // ids sorted and unique (unknown ids kept), and the effective group ids.
 func (s state) normalize(dir string) {
-	for _, u := range s.users {
-		u.Directory = dir
-		u.GroupIds = sortedSet(u.GroupIds)
-	}
+	users := slices.Collect(maps.Values(s.users))
+	_ = parallel(len(users), func(lo, hi int) error {
+		for _, u := range users[lo:hi] {
+			u.Directory = dir
+			u.GroupIds = sortedSet(u.GroupIds)
+		}
+		return nil
+	})
 	for _, g := range s.groups {
 		g.Directory = dir
 		g.GroupIds = sortedSet(g.GroupIds)
 	}
-	setEffective(s)
+	setEffective(s, users)
 }
 
 func sortedSet(ids []string) []string {
