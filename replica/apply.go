@@ -118,6 +118,7 @@ func (d *directory) upsertGroup(id string, msg *dirsyncv1.Group) {
 		g = &groupEntry{id: id, msg: msg, search: search, parents: parents}
 		d.groups[id] = g
 		d.groupList.insert(g)
+		d.addName(g)
 		for _, p := range parents {
 			d.addChild(p, g)
 		}
@@ -131,7 +132,9 @@ func (d *directory) upsertGroup(id string, msg *dirsyncv1.Group) {
 	if changed {
 		d.epoch++
 	}
+	d.removeName(g)
 	g.msg, g.search, g.parents = msg, search, parents
+	d.addName(g)
 }
 
 // deleteGroup removes the group and its parent edges. Edges pointing at it (members and
@@ -144,6 +147,7 @@ func (d *directory) deleteGroup(id string) {
 	}
 	delete(d.groups, id)
 	d.groupList.remove(g)
+	d.removeName(g)
 	for _, p := range g.parents {
 		d.removeChild(p, g)
 	}

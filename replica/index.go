@@ -61,6 +61,7 @@ type directory struct {
 	userList  *idTree[*userEntry]
 	groupList *idTree[*groupEntry]
 	byEmail   map[string]*userEntry           // lowered email → the user with the lowest id
+	byName    map[string][]*groupEntry        // group name → the groups bearing it, sorted by id
 	sameEmail map[string][]*userEntry         // lowered email shared by several users → them, by id
 	members   map[string]*memberSet           // group id → its direct member users
 	children  map[string]*idTree[*groupEntry] // group id → its direct child groups
@@ -76,6 +77,7 @@ func newDirectory() *directory {
 		users:      map[string]*userEntry{},
 		groups:     map[string]*groupEntry{},
 		byEmail:    map[string]*userEntry{},
+		byName:     map[string][]*groupEntry{},
 		sameEmail:  map[string][]*userEntry{},
 		members:    map[string]*memberSet{},
 		children:   map[string]*idTree[*groupEntry]{},

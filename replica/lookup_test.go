@@ -105,3 +105,28 @@ func TestCountsAndDirectories(t *testing.T) {
 	}
 	require.Equal(t, []string{"corp", "lab"}, r.Directories(), "a directory whose records are all deleted is not listed")
 }
+
+func TestGroupsByName(t *testing.T) {
+	r := New()
+	r.Apply([]*dirsyncv1.Record{
+		groupRec(&dirsyncv1.Group{Directory: "corp", Id: "g2", Name: "Engineering"}), groupRec(&dirsyncv1.Group{Directory: "corp", Id: "g1", Name: "Engineering"}), groupRec(&dirsyncv1.Group{Directory: "corp", Id: "g3", Name: "Sales"}),
+		groupRec(&dirsyncv1.Group{Directory: "other", Id: "g9", Name: "Sales"}),
+	}, 1)
+	ids := func(dir, name string) []string {
+		var out []string
+		for _, g := range r.GroupsByName(dir, name) {
+			out = append(out, g.GetId())
+		}
+		return out
+	}
+	require.Equal(t, []string{"g1", "g2"}, ids("corp", "Engineering"))
+	require.Equal(t, []string{"g3"}, ids("corp", "Sales"))
+	require.Empty(t, ids("corp", "sales"), "names match exactly")
+	require.Empty(t, ids("nowhere", "Sales"))
+
+	// A rename moves the group; a delete removes it.
+	r.Apply([]*dirsyncv1.Record{groupRec(&dirsyncv1.Group{Directory: "corp", Id: "g2", Name: "Platform"}), {Type: dirsyncv1.RecordType_RECORD_TYPE_GROUP, Directory: "corp", Id: "g3", Deleted: true}}, 2)
+	require.Equal(t, []string{"g1"}, ids("corp", "Engineering"))
+	require.Equal(t, []string{"g2"}, ids("corp", "Platform"))
+	require.Empty(t, ids("corp", "Sales"))
+}
