@@ -2,6 +2,7 @@ package replica
 
 import (
 	"slices"
+	"strings"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 )
@@ -15,7 +16,7 @@ func (d *directory) addName(g *groupEntry) {
 		return
 	}
 	list := d.byName[name]
-	i, _ := slices.BinarySearchFunc(list, g.id, func(e *groupEntry, id string) int { return compareIDs(e.id, id) })
+	i, _ := slices.BinarySearchFunc(list, g.id, func(e *groupEntry, id string) int { return strings.Compare(e.id, id) })
 	d.byName[name] = slices.Insert(list, i, g)
 }
 
@@ -44,14 +45,4 @@ func (r *Replica) GroupsByName(directory, name string) []*dirsyncv1.Group {
 		out[i] = g.msg
 	}
 	return out
-}
-
-func compareIDs(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"slices"
+	"strings"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
@@ -47,18 +48,8 @@ func (s *syncService) statuses() []*dirsyncv1.DirectoryStatus {
 		out = append(out, &dirsyncv1.DirectoryStatus{Directory: dir, State: dirsyncv1.SyncState_SYNC_STATE_ORPHANED,
 			Users: int64(users), Groups: int64(groups), RecordVersion: s.replica.Version()})
 	}
-	slices.SortFunc(out, func(a, b *dirsyncv1.DirectoryStatus) int { return compareStrings(a.Directory, b.Directory) })
+	slices.SortFunc(out, func(a, b *dirsyncv1.DirectoryStatus) int { return strings.Compare(a.Directory, b.Directory) })
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (s *syncService) TriggerSync(ctx context.Context, req *dirsyncv1.TriggerSyncRequest) (*dirsyncv1.TriggerSyncResponse, error) {
