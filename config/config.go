@@ -68,10 +68,13 @@ type Listen struct {
 
 // Storage selects the store backend.
 type Storage struct {
-	// Driver is "bolt" (default, one file) or "memory" (ephemeral, for trials).
+	// Driver is "bolt" (default, one file), "postgres" (several replicas on one database)
+	// or "memory" (ephemeral, for trials).
 	Driver string `yaml:"driver"`
 	// Path is the bolt file (default ./data/dirsync.db).
 	Path string `yaml:"path"`
+	// DSN is the PostgreSQL connection string (postgres://user@host:port/db?sslmode=…).
+	DSN string `yaml:"dsn"`
 }
 
 // Streams tunes Sync streams.
@@ -184,8 +187,12 @@ func (c *Config) validate() error {
 	}
 	switch c.Storage.Driver {
 	case "bolt", "memory":
+	case "postgres":
+		if c.Storage.DSN == "" {
+			errs = append(errs, errors.New("storage.dsn: required with driver postgres"))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("storage.driver: unknown driver %q (known: bolt, memory)", c.Storage.Driver))
+		errs = append(errs, fmt.Errorf("storage.driver: unknown driver %q (known: bolt, postgres, memory)", c.Storage.Driver))
 	}
 	for key, d := range map[string]Duration{"retention": c.Retention, "streams.heartbeat": c.Streams.Heartbeat, "streams.send_timeout": c.Streams.SendTimeout} {
 		if d < 0 {

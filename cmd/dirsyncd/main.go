@@ -3,6 +3,7 @@
 //	dirsyncd [-config file.yaml]           run the server and the directory syncers
 //	dirsyncd validate -config file.yaml    check a configuration file (and its providers' options)
 //	dirsyncd providers                     list the provider types and their options
+//	dirsyncd migrate -config file.yaml     apply the PostgreSQL schema migrations and exit
 package main
 
 import (
@@ -25,6 +26,7 @@ import (
 	"github.com/dirsync/dirsync/store"
 	"github.com/dirsync/dirsync/store/bolt"
 	"github.com/dirsync/dirsync/store/memory"
+	"github.com/dirsync/dirsync/store/postgres"
 	"github.com/dirsync/dirsync/syncer"
 )
 
@@ -37,7 +39,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "validate" || args[0] == "providers") {
+	if len(args) > 0 && (args[0] == "validate" || args[0] == "providers" || args[0] == "migrate") {
 		cmd, args = args[0], args[1:]
 	}
 	reg := builtin.Registry()
@@ -53,7 +55,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (commands: validate, providers)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (commands: validate, providers, migrate)", fs.Arg(0))
 	}
 	cfg := config.Default()
 	if *path != "" {
@@ -61,8 +63,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if cfg, err = config.Load(*path); err != nil {
 			return err
 		}
-	} else if cmd == "validate" {
-		return errors.New("validate needs -config")
+	} else if cmd != "serve" {
+		return errors.New(cmd + " needs -config")
+	}
+	if cmd == "migrate" {
+		return migrate(stdout, cfg.Storage)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
@@ -129,6 +134,14 @@ func openStore(c config.Storage) (store.Store, error) {
 	switch c.Driver {
 	case "memory":
 		return memory.New(), nil
+	case "postgres":
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		st, err := postgres.Open(ctx, c.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+		return st, nil
 	default:
 		st, err := bolt.Open(c.Path)
 		if err != nil {
@@ -136,4 +149,25 @@ func openStore(c config.Storage) (store.Store, error) {
 		}
 		return st, nil
 	}
+}
+
+// migrate applies the PostgreSQL schema migrations (Open applies them too; this lets an
+// operator run them ahead of a rollout).
+func migrate(w io.Writer, c config.Storage) error {
+	if c.Driver != "postgres" {
+		return fmt.Errorf("storage.driver is %q: only postgres has migrations", c.Driver)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	applied, err := postgres.Migrate(ctx, c.DSN)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(w, "schema up to date")
+	}
+	for _, name := range applied {
+		fmt.Fprintln(w, "applied", name)
+	}
+	return nil
 }

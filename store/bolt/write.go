@@ -3,13 +3,10 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"runtime"
-	"sync"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
-	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/store"
 )
 
@@ -22,46 +19,13 @@ func (s *Store) Apply(ctx context.Context, b store.Batch) (store.Versions, error
 	if err := s.ready(ctx); err != nil {
 		return store.Versions{}, err
 	}
-	prepared, err := prepare(b.Records)
+	prepared, err := store.PrepareBatch(b.Records)
 	if err != nil {
 		return store.Versions{}, err
 	}
 	return s.update(ctx, func(tx *bbolt.Tx) (store.Versions, error) {
 		return writeBatch(tx, b, prepared, time.Now())
 	})
-}
-
-// prepareShare is the fewest upserts worth a goroutine of their own.
-const prepareShare = 2048
-
-// prepare encodes the upserts of recs (deletions get a zero Prepared), splitting large
-// batches among the processors.
-func prepare(recs []*dirsyncv1.Record) ([]store.Prepared, error) {
-	out := make([]store.Prepared, len(recs))
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(recs)/prepareShare))
-	per := (len(recs) + workers - 1) / workers
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*per, min(len(recs), (w+1)*per)
-		wg.Go(func() {
-			var a arena
-			for i := lo; i < hi; i++ {
-				if !recs[i].Deleted {
-					if out[i], errs[w] = store.Prepare(recs[i], a.take); errs[w] != nil {
-						return
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // writeBatch writes b, whose upserts are prepared, at time now and returns the versions after

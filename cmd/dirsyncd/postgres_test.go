@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+)
+
+// TestPostgresStorage: migrate, then serve a blob directory from PostgreSQL; a restart keeps
+// the records and versions. Skipped without DIRSYNC_TEST_POSTGRES_DSN.
+func TestPostgresStorage(t *testing.T) {
+	admin := os.Getenv("DIRSYNC_TEST_POSTGRES_DSN")
+	if admin == "" {
+		t.Skip("DIRSYNC_TEST_POSTGRES_DSN not set")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	require.NoError(t, err)
+	db := fmt.Sprintf("dirsyncd_test_%d", time.Now().UnixNano())
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+db)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)")
+		conn.Close(context.Background())
+	})
+	u, err := url.Parse(admin)
+	require.NoError(t, err)
+	u.Path = "/" + db
+
+	dir := t.TempDir()
+	file := filepath.Join(dir, "directory.json")
+	sampleDir{Users: []map[string]any{{"id": "u1"}, {"id": "u2"}}}.write(t, file)
+	doc := fmt.Sprintf("storage: {driver: postgres, dsn: %q}\ndirectories: [{name: acme, provider: blob, options: {url: %q}}]\n",
+		u.String(), "file://"+file)
+	cfgFile := filepath.Join(dir, "dirsync.yaml")
+	require.NoError(t, os.WriteFile(cfgFile, []byte(doc), 0o600))
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"migrate", "-config", cfgFile}, &out, io.Discard))
+	require.Contains(t, out.String(), "applied")
+	out.Reset()
+	require.NoError(t, run([]string{"migrate", "-config", cfgFile}, &out, io.Discard))
+	require.Equal(t, "schema up to date\n", out.String())
+
+	var version uint64
+	for restart := range 2 {
+		sc, query, stop := daemon(t, doc)
+		res, err := sc.TriggerSync(ctx, &dirsyncv1.TriggerSyncRequest{Directory: "acme"})
+		require.NoError(t, err)
+		require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, res.Status.LastResult, res.Status.LastError)
+		if restart == 0 {
+			version = res.RecordVersion
+		}
+		require.Equal(t, version, res.RecordVersion, "nothing rewritten after a restart")
+		users, err := query.ListUsers(ctx, &dirsyncv1.ListUsersRequest{Directory: "acme", MinRecordVersion: version})
+		require.NoError(t, err)
+		require.Len(t, users.Users, 2)
+		stop()
+	}
+}
