@@ -156,6 +156,7 @@ func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
 	}
 	s.grpc.GracefulStop()
 	wg.Wait()
+	s.syncSvc.frames.close()
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, grpc.ErrServerStopped) {
 		err = nil
 	}

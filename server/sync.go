@@ -22,6 +22,7 @@ type syncService struct {
 	dirsyncv1.UnimplementedSyncServiceServer
 	store       store.Store
 	bc          *broadcaster
+	frames      frameCache // shared by unfiltered Sync streams
 	heartbeat   time.Duration
 	sendTimeout time.Duration
 	// stopping is closed when the server shuts down; it ends every stream.
@@ -87,20 +88,29 @@ func (s *syncService) Sync(req *dirsyncv1.SyncRequest, stream grpc.ServerStreami
 		lastSend := time.Now()
 		timer := time.NewTimer(s.heartbeat)
 		defer timer.Stop()
+		unfiltered := len(f.Types) == 0 && len(f.Directories) == 0
 		for {
+			var msg *rawMessage
 			var wake <-chan struct{}
 			var err error
-			batch, cursor, wake, err = s.bc.read(ctx, cursor, f, batch[:0])
+			if unfiltered {
+				msg, cursor, wake, err = s.frames.frame(ctx, s.bc, cursor)
+			} else {
+				batch, cursor, wake, err = s.bc.read(ctx, cursor, f, batch[:0])
+				if len(batch) > 0 {
+					var fr frame
+					for _, r := range batch {
+						fr.add(r.Data)
+					}
+					clear(batch) // drop references to record data while idle
+					msg = fr.take()
+				}
+			}
 			if err != nil {
 				return err
 			}
-			if len(batch) > 0 {
-				var fr frame
-				for _, r := range batch {
-					fr.add(r.Data)
-				}
-				clear(batch) // drop references to record data while idle
-				if err := send(fr.take()); err != nil {
+			if msg != nil {
+				if err := send(msg); err != nil {
 					return err
 				}
 				lastSend = time.Now()
