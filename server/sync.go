@@ -41,6 +41,7 @@ func (s *syncService) SyncLatest(req *dirsyncv1.SyncLatestRequest, stream grpc.S
 	}
 	return s.guard(stream, func(send func(any) error) error {
 		var fr frame
+		f.DataOnly = true
 		v, err := s.store.Snapshot(stream.Context(), f, func(r store.Record) error {
 			fr.add(r.Data)
 			if fr.full() {

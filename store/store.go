@@ -78,6 +78,10 @@ type Record struct {
 type Filter struct {
 	Types       []dirsyncv1.RecordType
 	Directories []string
+	// DataOnly tells Snapshot that fn reads only Version and Data, so a backend may leave
+	// Type, Directory and ID unset instead of materializing them (streaming a snapshot to
+	// a subscriber needs only the encoded records). It does not change which records match.
+	DataOnly bool
 }
 
 // Match reports whether a record of type t in directory dir passes the filter.

@@ -18,7 +18,7 @@ func (s *Store) Snapshot(ctx context.Context, f store.Filter, fn func(store.Reco
 	var v store.Versions
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		v = readVersions(tx)
-		sc := scanner{ctx: ctx, fn: fn, c: tx.Bucket(bucketRecords).Cursor()}
+		sc := scanner{ctx: ctx, fn: fn, c: tx.Bucket(bucketRecords).Cursor(), dataOnly: f.DataOnly}
 		return sc.run(f)
 	})
 	if err != nil {
@@ -34,6 +34,8 @@ type scanner struct {
 	c   *bbolt.Cursor
 	n   int
 	dir string // the directory of the last record, reused while it repeats
+	// dataOnly leaves Type, Directory and ID unset (Filter.DataOnly).
+	dataOnly bool
 }
 
 // run visits the records matching f in key order: one prefix seek per type and directory.
@@ -99,16 +101,14 @@ func (sc *scanner) prefix(p []byte) error {
 		if !ok || len(v) < u64 {
 			return errCorrupt(k)
 		}
-		if string(dir) != sc.dir {
-			sc.dir = string(dir)
+		r := store.Record{Version: binary.BigEndian.Uint64(v), Data: v[u64:len(v):len(v)]}
+		if !sc.dataOnly {
+			if string(dir) != sc.dir {
+				sc.dir = string(dir)
+			}
+			r.Type, r.Directory, r.ID = dirsyncv1.RecordType(k[0]), sc.dir, string(id)
 		}
-		if err := sc.fn(store.Record{
-			Version:   binary.BigEndian.Uint64(v),
-			Type:      dirsyncv1.RecordType(k[0]),
-			Directory: sc.dir,
-			ID:        string(id),
-			Data:      v[u64:len(v):len(v)],
-		}); err != nil {
+		if err := sc.fn(r); err != nil {
 			return err
 		}
 	}

@@ -67,6 +67,15 @@ func testSnapshotFilter(t *testing.T, s store.Store) {
 				require.False(t, got[i].Deleted)
 				require.Equal(t, want[i].Data, got[i].Data)
 			}
+			// DataOnly selects the same records, in the same order, with the same data.
+			dataOnly := tc.f
+			dataOnly.DataOnly = true
+			got, _ = snapshot(t, s, dataOnly)
+			require.Len(t, got, len(want))
+			for i := range want {
+				require.Equal(t, want[i].Version, got[i].Version, "record %d", i)
+				require.Equal(t, want[i].Data, got[i].Data)
+			}
 		})
 	}
 }
