@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dirsync/dirsync/config"
+	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/providers/builtin"
 )
 
@@ -68,4 +69,40 @@ func TestServeStopsGracefully(t *testing.T) {
 			t.Fatal("serve did not stop")
 		}
 	}
+}
+
+type secretOptions struct {
+	URL   string `yaml:"url" required:"true"`
+	Token string `yaml:"api_token" secret:"true" required:"true"`
+}
+
+type noProvider struct{}
+
+func (noProvider) Sync(context.Context, []byte) (*providers.Result, error) { return nil, nil }
+
+// TestValidateNeverPrintsSecrets: validate's summary shows options but not secret values,
+// and an option error names the directory and option without the value.
+func TestValidateNeverPrintsSecrets(t *testing.T) {
+	reg := providers.NewRegistry()
+	providers.Register(reg, "vault", "Secret IdP", func(secretOptions, providers.Deps) (providers.Provider, error) { return noProvider{}, nil })
+	cfg, err := config.Parse([]byte("directories: [{name: corp, provider: vault, options: {url: 'https://idp.example', api_token: s3cr3t-value}}]\n"))
+	require.NoError(t, err)
+	_, err = directories(cfg, reg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	describe(&out, cfg, reg)
+	require.Contains(t, out.String(), "url: https://idp.example")
+	require.Contains(t, out.String(), "api_token: (secret)")
+	require.NotContains(t, out.String(), "s3cr3t")
+
+	bad, err := config.Parse([]byte("directories: [{name: corp, provider: vault, options: {api_token: s3cr3t-value}}]\n"))
+	require.NoError(t, err)
+	_, err = directories(bad, reg, slog.New(slog.DiscardHandler))
+	require.ErrorContains(t, err, `directory "corp": option "url": required`)
+	require.NotContains(t, err.Error(), "s3cr3t")
+
+	unknown, err := config.Parse([]byte("directories: [{name: corp, provider: okta}]\n"))
+	require.NoError(t, err)
+	_, err = directories(unknown, reg, slog.New(slog.DiscardHandler))
+	require.EqualError(t, err, `directory "corp": provider: unknown provider "okta" (known: vault)`)
 }
