@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"time"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
@@ -13,6 +16,8 @@ import (
 type queryService struct {
 	dirsyncv1.UnimplementedDirectoryQueryServer
 	replica *replica.Replica
+	// loaded is closed once the replica holds the whole store.
+	loaded <-chan struct{}
 }
 
 // maxReadWait bounds the wait for min_record_version when the call has no deadline.
@@ -27,18 +32,28 @@ type listRequest interface {
 	GetMinRecordVersion() uint64
 }
 
-// begin validates the common fields and waits for min_record_version.
+// begin validates the common fields and waits until the replica has loaded the store (so no
+// query answers from a partial index at start) and has applied minVersion.
 func (q *queryService) begin(ctx context.Context, dir string, minVersion uint64) error {
 	if dir == "" {
 		return invalidField("directory", "required")
 	}
-	if minVersion == 0 || q.replica.Version() >= minVersion {
-		return nil
+	select {
+	case <-q.loaded:
+		if minVersion == 0 || q.replica.Version() >= minVersion {
+			return nil
+		}
+	default:
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, maxReadWait)
 		defer cancel()
+	}
+	select {
+	case <-q.loaded:
+	case <-ctx.Done():
+		return status.Error(codes.Unavailable, "the server is still loading the store")
 	}
 	return q.replica.WaitForVersion(ctx, minVersion)
 }

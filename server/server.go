@@ -67,12 +67,14 @@ type Server struct {
 	grpc    *grpc.Server
 	health  *health.Server
 	syncSvc *syncService
+	// loaded is closed once the replica holds the whole store.
+	loaded chan struct{}
 }
 
 // New returns a server of st. It serves nothing until Run.
 func New(st store.Store, log *slog.Logger, opts Options) *Server {
 	opts.defaults()
-	s := &Server{store: st, log: log, opts: opts, replica: replica.New(), health: health.NewServer()}
+	s := &Server{store: st, log: log, opts: opts, replica: replica.New(), health: health.NewServer(), loaded: make(chan struct{})}
 	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
 	recoverOpt := recovery.WithRecoveryHandler(func(p any) error {
 		log.Error("panic in handler", "panic", p)
@@ -94,7 +96,7 @@ func New(st store.Store, log *slog.Logger, opts Options) *Server {
 	s.syncSvc = &syncService{store: st, heartbeat: opts.Heartbeat, sendTimeout: opts.SendTimeout,
 		replica: s.replica, syncer: opts.Syncer, providers: opts.Providers}
 	dirsyncv1.RegisterSyncServiceServer(s.grpc, s.syncSvc)
-	dirsyncv1.RegisterDirectoryQueryServer(s.grpc, &queryService{replica: s.replica})
+	dirsyncv1.RegisterDirectoryQueryServer(s.grpc, &queryService{replica: s.replica, loaded: s.loaded})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if !opts.DisableReflection {
 		reflection.Register(s.grpc)
@@ -119,9 +121,8 @@ func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
 	s.syncSvc.stopping = bgCtx.Done()
 
 	var wg sync.WaitGroup
-	ready := make(chan struct{})
 	wg.Go(func() { s.syncSvc.bc.run(bgCtx) })
-	wg.Go(func() { follow(bgCtx, s.store, s.syncSvc.bc, s.replica, s.log, ready) })
+	wg.Go(func() { follow(bgCtx, s.store, s.syncSvc.bc, s.replica, s.log, s.loaded) })
 	wg.Go(func() { s.compact(bgCtx) })
 
 	errc := make(chan error, 2)
@@ -136,7 +137,7 @@ func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
 		go func() { errc <- hs.Serve(httpLis) }()
 	}
 	select {
-	case <-ready:
+	case <-s.loaded:
 		s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 		s.log.Info("serving", "grpc", grpcLis.Addr().String(), "http", addrOf(httpLis), "record_version", s.replica.Version())
 	case <-ctx.Done():
