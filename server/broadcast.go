@@ -110,6 +110,13 @@ func (b *broadcaster) skipTo(v uint64) {
 	}
 }
 
+// inRing reports whether the changes after cursor are read from memory (not the store).
+func (b *broadcaster) inRing(cursor uint64) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return cursor >= b.start
+}
+
 // read appends to dst the changes after cursor that match f, up to maxFrameRecords records or
 // maxFrameBytes bytes, and returns them with the new cursor: every change up to it has been
 // returned or filtered out. When nothing is newer than cursor it returns no change, cursor

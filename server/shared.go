@@ -17,7 +17,6 @@ type frameCache struct {
 	mu      sync.Mutex
 	entries [16]cachedFrame // a small ring, oldest replaced first
 	next    int
-	scratch []store.Record
 }
 
 type cachedFrame struct {
@@ -27,7 +26,9 @@ type cachedFrame struct {
 
 // frame returns the message of the changes after cursor (up to the frame limits) and the
 // cursor after them, or, when nothing is newer, no message and a channel closed when
-// something is (see broadcaster.read).
+// something is (see broadcaster.read). A frame from the ring is built under the lock, so the
+// streams woken together by a commit build it once; a stream reading its backlog from the
+// store builds its own frame without holding up the others.
 func (c *frameCache) frame(ctx context.Context, bc *broadcaster, cursor uint64) (*rawMessage, uint64, <-chan struct{}, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -37,26 +38,37 @@ func (c *frameCache) frame(ctx context.Context, bc *broadcaster, cursor uint64) 
 			return &rawMessage{buf: e.buf}, e.to, nil, nil
 		}
 	}
-	recs, next, wake, err := bc.read(ctx, cursor, store.Filter{}, c.scratch[:0])
-	c.scratch = recs[:0]
+	if !bc.inRing(cursor) {
+		c.mu.Unlock()
+		defer c.mu.Lock()
+		recs, next, wake, err := bc.read(ctx, cursor, store.Filter{}, nil)
+		if err != nil || len(recs) == 0 {
+			return nil, next, wake, err
+		}
+		return frameOf(recs), next, nil, nil
+	}
+	recs, next, wake, err := bc.read(ctx, cursor, store.Filter{}, nil)
 	if err != nil || len(recs) == 0 {
-		clear(recs)
 		return nil, next, wake, err
 	}
-	var fr frame
-	for _, r := range recs {
-		fr.add(r.Data)
-	}
-	clear(recs)
-	msg := fr.take()
+	msg := frameOf(recs)
+	msg.buf.Ref() // the cache's reference; the caller's is the one gRPC frees
 	e := &c.entries[c.next]
 	c.next = (c.next + 1) % len(c.entries)
 	if e.buf != nil {
 		e.buf.Free()
 	}
-	msg.buf.Ref() // the cache's reference; the caller's is the one gRPC frees
 	*e = cachedFrame{from: cursor, to: next, buf: msg.buf}
 	return msg, next, nil, nil
+}
+
+// frameOf returns the batch message of recs.
+func frameOf(recs []store.Record) *rawMessage {
+	var fr frame
+	for _, r := range recs {
+		fr.add(r.Data)
+	}
+	return fr.take()
 }
 
 // close drops the cached frames.

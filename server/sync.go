@@ -99,12 +99,8 @@ func (s *syncService) Sync(req *dirsyncv1.SyncRequest, stream grpc.ServerStreami
 			} else {
 				batch, cursor, wake, err = s.bc.read(ctx, cursor, f, batch[:0])
 				if len(batch) > 0 {
-					var fr frame
-					for _, r := range batch {
-						fr.add(r.Data)
-					}
+					msg = frameOf(batch)
 					clear(batch) // drop references to record data while idle
-					msg = fr.take()
 				}
 			}
 			if err != nil {
