@@ -166,6 +166,13 @@ type Store interface {
 	// ReleaseLease frees the lease if holder has it; otherwise it does nothing.
 	ReleaseLease(ctx context.Context, name, holder string) error
 
+	// PutStatus saves status, opaque bytes (the syncer stores an encoded DirectoryStatus),
+	// as the directory's sync status, replacing any earlier one. It consumes no version and
+	// does not wake Changed. The store copies status.
+	PutStatus(ctx context.Context, directory string, status []byte) error
+	// Statuses returns (copies of) the saved statuses by directory; an empty map when none.
+	Statuses(ctx context.Context) (map[string][]byte, error)
+
 	// Close releases the store and closes the Changed channel. Calls after Close, Close
 	// included, return ErrClosed.
 	Close() error

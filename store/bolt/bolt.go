@@ -111,9 +111,14 @@ func initialize(tx *bbolt.Tx) (store.Versions, error) {
 		if f := getU64(m, keyFormat); f != format {
 			return store.Versions{}, fmt.Errorf("file has layout format %d, want %d", f, format)
 		}
+		// A file written before statuses were stored lacks their bucket; adding it keeps
+		// the format, since older code ignores the bucket.
+		if _, err := tx.CreateBucketIfNotExists(bucketStatuses); err != nil {
+			return store.Versions{}, err
+		}
 		return readVersions(tx), nil
 	}
-	for _, name := range [][]byte{bucketMeta, bucketRecords, bucketChanges, bucketCursors, bucketLeases} {
+	for _, name := range [][]byte{bucketMeta, bucketRecords, bucketChanges, bucketCursors, bucketLeases, bucketStatuses} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return store.Versions{}, err
 		}

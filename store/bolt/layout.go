@@ -13,13 +13,14 @@ import (
 	"github.com/dirsync/dirsync/store"
 )
 
-// The file holds five buckets:
+// The file holds six buckets:
 //
 //	meta     format, server_version, latest, earliest: 8-byte big-endian integers
 //	records  type byte | directory | 0x00 | id  →  version | stored record
 //	changes  version                            →  committed | type | deleted | uvarint len | directory | uvarint len | id | stored record
 //	cursors  directory                          →  provider cursor
 //	leases   name                               →  expires | holder
+//	statuses directory                          →  sync status (opaque bytes)
 //
 // Versions and times (unix nanoseconds) are 8-byte big-endian, so the change log is in
 // version order and appends at its end. Record keys sort as (type, directory, id) because
@@ -31,6 +32,8 @@ var (
 	bucketChanges = []byte("changes")
 	bucketCursors = []byte("cursors")
 	bucketLeases  = []byte("leases")
+	// bucketStatuses was added within format 1: Open creates it in a file that lacks it.
+	bucketStatuses = []byte("statuses")
 
 	keyFormat   = []byte("format")
 	keyServer   = []byte("server_version")

@@ -26,7 +26,9 @@ type Store struct {
 	log     []change
 	cursors map[string][]byte
 	leases  map[string]lease
-	changed chan struct{}
+	// statuses holds the syncer's opaque statuses by directory.
+	statuses map[string][]byte
+	changed  chan struct{}
 }
 
 type key struct {

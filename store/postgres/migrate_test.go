@@ -40,7 +40,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	applied, err := postgres.Migrate(ctx, dsn)
 	require.NoError(t, err)
-	require.Equal(t, []string{"0001_schema.sql"}, applied)
+	require.Equal(t, []string{"0001_schema.sql", "0002_statuses.sql"}, applied)
 	applied, err = postgres.Migrate(ctx, dsn)
 	require.NoError(t, err)
 	require.Empty(t, applied, "a second Migrate")
@@ -57,7 +57,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	again, err := s.Versions(ctx)
 	require.NoError(t, err)
 	require.Equal(t, v, again)
-	require.Equal(t, int64(1), queryInt(t, dsn, `SELECT count(*) FROM dirsync.schema_migrations`))
+	require.Equal(t, int64(2), queryInt(t, dsn, `SELECT count(*) FROM dirsync.schema_migrations`))
 }
 
 // TestConcurrentOpen: replicas starting together on a new database create one schema and one
@@ -82,7 +82,7 @@ func TestConcurrentOpen(t *testing.T) {
 		require.NotZero(t, sv)
 		require.Equal(t, servers[0], sv, "one server version")
 	}
-	require.Equal(t, int64(1), queryInt(t, dsn, `SELECT count(*) FROM dirsync.schema_migrations`))
+	require.Equal(t, int64(2), queryInt(t, dsn, `SELECT count(*) FROM dirsync.schema_migrations`))
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {

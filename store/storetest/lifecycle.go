@@ -62,6 +62,8 @@ func testClosed(t *testing.T, s store.Store) {
 		"AcquireLease": func() error { _, err := s.AcquireLease(ctx, "l", "a", time.Hour); return err },
 		"RenewLease":   func() error { return s.RenewLease(ctx, "l", "a", time.Hour) },
 		"ReleaseLease": func() error { return s.ReleaseLease(ctx, "l", "a") },
+		"PutStatus":    func() error { return s.PutStatus(ctx, "d", []byte("x")) },
+		"Statuses":     func() error { _, err := s.Statuses(ctx); return err },
 		"Close":        s.Close,
 	}
 	for name, call := range calls {

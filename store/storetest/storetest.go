@@ -22,7 +22,7 @@ type test struct {
 // tests lists the subtests every backend runs; each file of the suite adds its own.
 func tests() []test {
 	var all []test
-	for _, group := range [][]test{recordTests, snapshotTests, concurrencyTests, retentionTests, cursorTests, leaseTests, lifecycleTests} {
+	for _, group := range [][]test{recordTests, snapshotTests, concurrencyTests, retentionTests, cursorTests, leaseTests, statusTests, lifecycleTests} {
 		all = append(all, group...)
 	}
 	return all
