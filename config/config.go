@@ -22,6 +22,7 @@ type Config struct {
 	Storage   Storage  `yaml:"storage"`
 	Retention Duration `yaml:"retention"`
 	Streams   Streams  `yaml:"streams"`
+	Sync      Sync     `yaml:"sync"`
 	// Directories are the identity-provider sources to sync.
 	Directories []Directory `yaml:"directories"`
 }
@@ -83,6 +84,14 @@ type Streams struct {
 	Heartbeat Duration `yaml:"heartbeat"`
 	// SendTimeout ends a stream whose client stopped reading (default 30s).
 	SendTimeout Duration `yaml:"send_timeout"`
+}
+
+// Sync tunes the syncer.
+type Sync struct {
+	// LeaseTTL is how long a replica's lease on a directory lasts unrenewed (default 30s, at
+	// least 1s): with several replicas on one database, a survivor takes over a dead
+	// replica's directories within it. Renewals and standby retries run every third of it.
+	LeaseTTL Duration `yaml:"lease_ttl"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("10m", "168h").
@@ -161,6 +170,7 @@ func (c *Config) defaults() {
 	defDur(&c.Retention, 168*time.Hour)
 	defDur(&c.Streams.Heartbeat, 10*time.Second)
 	defDur(&c.Streams.SendTimeout, 30*time.Second)
+	defDur(&c.Sync.LeaseTTL, 30*time.Second)
 	for i := range c.Directories {
 		d := &c.Directories[i]
 		defDur(&d.Polling.MinDelay, 10*time.Minute)
@@ -193,6 +203,9 @@ func (c *Config) validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("storage.driver: unknown driver %q (known: bolt, postgres, memory)", c.Storage.Driver))
+	}
+	if c.Sync.LeaseTTL < Duration(time.Second) {
+		errs = append(errs, fmt.Errorf("sync.lease_ttl: %s is below the minimum of 1s", time.Duration(c.Sync.LeaseTTL)))
 	}
 	for key, d := range map[string]Duration{"retention": c.Retention, "streams.heartbeat": c.Streams.Heartbeat, "streams.send_timeout": c.Streams.SendTimeout} {
 		if d < 0 {

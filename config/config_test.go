@@ -20,7 +20,12 @@ func TestParse(t *testing.T) {
 			require.Equal(t, "127.0.0.1:7070", c.Listen.GRPC)
 			require.Equal(t, "./data/dirsync.db", c.Storage.Path)
 			require.Equal(t, Duration(168*time.Hour), c.Retention)
+			require.Equal(t, Duration(30*time.Second), c.Sync.LeaseTTL)
 		}},
+		{name: "lease ttl", doc: "sync: {lease_ttl: 3s}\n", check: func(t *testing.T, c Config) {
+			require.Equal(t, Duration(3*time.Second), c.Sync.LeaseTTL)
+		}},
+		{name: "lease ttl too short", doc: "sync: {lease_ttl: 100ms}\n", wantErr: "sync.lease_ttl: 100ms is below the minimum of 1s"},
 		{name: "values and env expansion", doc: "listen: {grpc: \"127.0.0.1:${DIRSYNC_TEST_PORT}\"}\nstorage: {driver: memory}\nretention: 2h\n", check: func(t *testing.T, c Config) {
 			require.Equal(t, "127.0.0.1:9090", c.Listen.GRPC)
 			require.Equal(t, "memory", c.Storage.Driver)

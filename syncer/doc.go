@@ -3,7 +3,8 @@
 // times, a full reconciliation at least every full-sync interval), calls the provider with
 // the saved cursor, computes effective group memberships, diffs the result against the
 // stored records, refuses mass deletions unless forced, and writes the changes with the new
-// cursor in one atomic batch. It owns each directory's sync status.
+// cursor in one atomic batch. It owns each directory's sync status; while it holds a
+// directory's lease it saves that status in the store, so that every replica reports it.
 //
 // It must not talk to identity providers except through providers.Provider, must not write
 // a directory without holding that directory's lease, must not write anything in a run that

@@ -37,7 +37,7 @@ func TestLeaseOneSyncerAtATime(t *testing.T) {
 	firstRun(t, a)
 	start(t, b)
 	require.Eventually(t, func() bool {
-		return status(t, b).State == dirsyncv1.SyncState_SYNC_STATE_STANDBY
+		return b.dirs[dir].local().State == dirsyncv1.SyncState_SYNC_STATE_STANDBY
 	}, 5*time.Second, time.Millisecond)
 
 	_, _, err := b.Trigger(context.Background(), dir, false)
@@ -47,10 +47,12 @@ func TestLeaseOneSyncerAtATime(t *testing.T) {
 		require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, got.LastResult)
 	}
 	time.Sleep(ttl) // renewals keep a's lease past its TTL
-	require.Equal(t, dirsyncv1.SyncState_SYNC_STATE_STANDBY, status(t, b).State)
+	require.Equal(t, dirsyncv1.SyncState_SYNC_STATE_STANDBY, b.dirs[dir].local().State)
+	require.False(t, b.dirs[dir].leading.Load())
 	require.Empty(t, srcB.seen())
 
 	stopA() // releases the lease: b takes over within TTL/3
+	require.Eventually(t, func() bool { return len(srcB.seen()) > 0 }, 5*time.Second, time.Millisecond)
 	got := firstRun(t, b)
 	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, got.LastResult, got.LastError)
 	require.Equal(t, []string{"c1"}, srcB.seen(), "b continues from a's cursor")
@@ -140,7 +142,8 @@ func TestLeaseLossStopsTheRun(t *testing.T) {
 				t.Fatal("the run did not stop")
 			}
 			require.NotNil(t, cancelledAt.Load())
-			got := status(t, a)
+			require.False(t, a.dirs[dir].leading.Load())
+			got := a.dirs[dir].local()
 			require.Equal(t, dirsyncv1.SyncState_SYNC_STATE_STANDBY, got.State)
 			require.Contains(t, got.LastError, "lease lost")
 			require.Equal(t, v0, latest(t, mem), "the stopped run wrote nothing")

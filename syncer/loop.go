@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -24,6 +25,8 @@ type dirLoop struct {
 	wake chan struct{}
 	// prog counts the current (or last) run's provider activity.
 	prog progress
+	// leading is set while this process holds the directory's lease (see lead).
+	leading atomic.Bool
 
 	mu      sync.Mutex
 	status  *dirsyncv1.DirectoryStatus
@@ -113,10 +116,14 @@ func (d *dirLoop) lead(ctx context.Context, acquiredAt time.Time) {
 	lctx, release := d.s.holdLease(ctx, d.lease, acquiredAt, d.log)
 	defer release()
 	d.log.Info("lease acquired; this process syncs the directory", "holder", d.s.holder)
+	d.inherit()
 	d.update(func(st *dirsyncv1.DirectoryStatus) {
 		st.State = dirsyncv1.SyncState_SYNC_STATE_IDLE
 		st.NextRun = ts(d.s.now())
 	})
+	d.leading.Store(true)
+	defer d.leading.Store(false)
+	d.publish(lctx, d.local())
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -144,6 +151,7 @@ func (d *dirLoop) lead(ctx context.Context, acquiredAt time.Time) {
 			d.answer(ws, result{err: fmt.Errorf("directory %q: %w (%v)", d.cfg.Name, ErrNotLeader, context.Cause(lctx))})
 			return
 		}
+		d.publish(lctx, out.status) // before answering: a trigger's caller finds it stored
 		d.answer(ws, result{status: out.status, version: out.version})
 		timer.Reset(out.wait)
 	}

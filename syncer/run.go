@@ -54,8 +54,11 @@ func (d *dirLoop) runOnce(ctx context.Context, force bool) outcome {
 		st.LastStart = ts(start)
 		st.NextRun = nil
 	})
+	d.publish(ctx, d.local())
 	d.log.Info("sync started", "force", force)
+	stopProgress := d.publishProgress(ctx)
 	rep, err := d.attempt(ctx, start, force)
+	stopProgress()
 	end := d.s.now()
 	version := rep.version
 	if version == 0 {

@@ -32,9 +32,36 @@ func (p *progress) reset() {
 	p.groups.Store(0)
 }
 
-// snapshot returns a fresh copy of the directory's status, with live progress while a run
-// goes on.
+// snapshot returns a fresh copy of the status to report: the live one while this process
+// holds the lease, else the one the holder saved in the store, else the live one (STANDBY or,
+// before the first lease attempt, IDLE).
 func (d *dirLoop) snapshot() *dirsyncv1.DirectoryStatus {
+	if !d.leading.Load() {
+		if st := d.s.stored(d.cfg.Name); st != nil {
+			return st
+		}
+	}
+	return d.local()
+}
+
+// inherit, called on taking the lease, continues from the status the previous holder saved
+// (last run, results, failures), keeping this process's directory and provider names.
+func (d *dirLoop) inherit() {
+	d.s.forget()
+	prev := d.s.stored(d.cfg.Name)
+	if prev == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	prev.Directory, prev.Provider = d.status.Directory, d.status.Provider
+	prev.Progress = nil
+	d.status = prev
+}
+
+// local returns a fresh copy of this process's own status of the directory, with live
+// progress while a run goes on.
+func (d *dirLoop) local() *dirsyncv1.DirectoryStatus {
 	d.mu.Lock()
 	st := cloneStatus(d.status)
 	d.mu.Unlock()

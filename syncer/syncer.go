@@ -95,6 +95,8 @@ type Syncer struct {
 	now   func() time.Time
 	dirs  map[string]*dirLoop
 	names []string // sorted
+	// shared caches the statuses that lease holders wrote to the store (see shared.go).
+	shared sharedStatuses
 }
 
 // New returns a Syncer of dirs over st. Nothing runs until Run. It panics on an empty or
@@ -162,6 +164,9 @@ func defaultHolder() string {
 func (s *Syncer) Configured(dir string) bool { return s.dirs[dir] != nil }
 
 // Status returns a fresh copy of the status of every configured directory, sorted by name.
+// A directory this process syncs reports its live status; any other reports the status its
+// lease holder last saved in the store (read at most once a second), state included, so that
+// every replica answers alike; STANDBY means no holder has saved one yet.
 func (s *Syncer) Status() []*dirsyncv1.DirectoryStatus {
 	out := make([]*dirsyncv1.DirectoryStatus, 0, len(s.names))
 	for _, name := range s.names {

@@ -41,7 +41,8 @@ const (
 	// SYNC_STATE_ORPHANED: the store holds records of a directory that is no longer
 	// configured; they are kept until PurgeDirectory.
 	SyncState_SYNC_STATE_ORPHANED SyncState = 5
-	// SYNC_STATE_STANDBY: another dirsyncd replica holds this directory's lease and runs it.
+	// SYNC_STATE_STANDBY: another dirsyncd replica holds this directory's lease and has not
+	// published a status yet (once it has, every replica reports the holder's status).
 	SyncState_SYNC_STATE_STANDBY SyncState = 6
 )
 
