@@ -109,7 +109,7 @@ func serve(ctx context.Context, cfg config.Config, reg *providers.Registry, dirs
 			return fmt.Errorf("listen.http: %w", err)
 		}
 	}
-	sy := syncer.New(st, dirs, syncer.Options{Log: log})
+	sy := syncer.New(st, dirs, syncer.Options{Log: log, LeaseTTL: time.Duration(cfg.Sync.LeaseTTL)})
 	srv := server.New(st, log, server.Options{
 		Heartbeat:   time.Duration(cfg.Streams.Heartbeat),
 		SendTimeout: time.Duration(cfg.Streams.SendTimeout),

@@ -20,30 +20,15 @@ import (
 // TestPostgresStorage: migrate, then serve a blob directory from PostgreSQL; a restart keeps
 // the records and versions. Skipped without DIRSYNC_TEST_POSTGRES_DSN.
 func TestPostgresStorage(t *testing.T) {
-	admin := os.Getenv("DIRSYNC_TEST_POSTGRES_DSN")
-	if admin == "" {
-		t.Skip("DIRSYNC_TEST_POSTGRES_DSN not set")
-	}
+	dsn := testDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	require.NoError(t, err)
-	db := fmt.Sprintf("dirsyncd_test_%d", time.Now().UnixNano())
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+db)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)")
-		conn.Close(context.Background())
-	})
-	u, err := url.Parse(admin)
-	require.NoError(t, err)
-	u.Path = "/" + db
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "directory.json")
 	sampleDir{Users: []map[string]any{{"id": "u1"}, {"id": "u2"}}}.write(t, file)
 	doc := fmt.Sprintf("storage: {driver: postgres, dsn: %q}\ndirectories: [{name: acme, provider: blob, options: {url: %q}}]\n",
-		u.String(), "file://"+file)
+		dsn, "file://"+file)
 	cfgFile := filepath.Join(dir, "dirsync.yaml")
 	require.NoError(t, os.WriteFile(cfgFile, []byte(doc), 0o600))
 	var out bytes.Buffer
@@ -68,4 +53,33 @@ func TestPostgresStorage(t *testing.T) {
 		require.Len(t, users.Users, 2)
 		stop()
 	}
+}
+
+// testDatabase creates an empty database on the cluster of DIRSYNC_TEST_POSTGRES_DSN, dropped
+// when the test ends, and returns its DSN. It skips the test without that variable, and
+// fails instead when DIRSYNC_REQUIRE_POSTGRES=1 (as in CI).
+func testDatabase(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("DIRSYNC_TEST_POSTGRES_DSN")
+	if admin == "" {
+		if os.Getenv("DIRSYNC_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("DIRSYNC_REQUIRE_POSTGRES=1 but DIRSYNC_TEST_POSTGRES_DSN is not set")
+		}
+		t.Skip("DIRSYNC_TEST_POSTGRES_DSN not set")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	require.NoError(t, err)
+	db := fmt.Sprintf("dirsyncd_test_%d", time.Now().UnixNano())
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+db)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)")
+		conn.Close(context.Background())
+	})
+	u, err := url.Parse(admin)
+	require.NoError(t, err)
+	u.Path = "/" + db
+	return u.String()
 }
