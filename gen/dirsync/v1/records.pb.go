@@ -33,6 +33,8 @@ const (
 	RecordType_RECORD_TYPE_USER RecordType = 1
 	// RECORD_TYPE_GROUP records hold a Group.
 	RecordType_RECORD_TYPE_GROUP RecordType = 2
+	// RECORD_TYPE_ENROLLMENT records hold an Enrollment (a revoked one is a tombstone).
+	RecordType_RECORD_TYPE_ENROLLMENT RecordType = 3
 )
 
 // Enum value maps for RecordType.
@@ -41,11 +43,13 @@ var (
 		0: "RECORD_TYPE_UNSPECIFIED",
 		1: "RECORD_TYPE_USER",
 		2: "RECORD_TYPE_GROUP",
+		3: "RECORD_TYPE_ENROLLMENT",
 	}
 	RecordType_value = map[string]int32{
 		"RECORD_TYPE_UNSPECIFIED": 0,
 		"RECORD_TYPE_USER":        1,
 		"RECORD_TYPE_GROUP":       2,
+		"RECORD_TYPE_ENROLLMENT":  3,
 	}
 )
 
@@ -74,6 +78,60 @@ func (x RecordType) Number() protoreflect.EnumNumber {
 // Deprecated: Use RecordType.Descriptor instead.
 func (RecordType) EnumDescriptor() ([]byte, []int) {
 	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{0}
+}
+
+// EnrollmentState is where a device enrollment stands.
+type EnrollmentState int32
+
+const (
+	// ENROLLMENT_STATE_UNSPECIFIED is never stored; in a filter it means any state.
+	EnrollmentState_ENROLLMENT_STATE_UNSPECIFIED EnrollmentState = 0
+	// ENROLLMENT_STATE_PENDING: the link was created and not yet redeemed (it may have
+	// expired: see expires_at).
+	EnrollmentState_ENROLLMENT_STATE_PENDING EnrollmentState = 1
+	// ENROLLMENT_STATE_ENROLLED: a device was registered with the link.
+	EnrollmentState_ENROLLMENT_STATE_ENROLLED EnrollmentState = 2
+)
+
+// Enum value maps for EnrollmentState.
+var (
+	EnrollmentState_name = map[int32]string{
+		0: "ENROLLMENT_STATE_UNSPECIFIED",
+		1: "ENROLLMENT_STATE_PENDING",
+		2: "ENROLLMENT_STATE_ENROLLED",
+	}
+	EnrollmentState_value = map[string]int32{
+		"ENROLLMENT_STATE_UNSPECIFIED": 0,
+		"ENROLLMENT_STATE_PENDING":     1,
+		"ENROLLMENT_STATE_ENROLLED":    2,
+	}
+)
+
+func (x EnrollmentState) Enum() *EnrollmentState {
+	p := new(EnrollmentState)
+	*p = x
+	return p
+}
+
+func (x EnrollmentState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EnrollmentState) Descriptor() protoreflect.EnumDescriptor {
+	return file_dirsync_v1_records_proto_enumTypes[1].Descriptor()
+}
+
+func (EnrollmentState) Type() protoreflect.EnumType {
+	return &file_dirsync_v1_records_proto_enumTypes[1]
+}
+
+func (x EnrollmentState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EnrollmentState.Descriptor instead.
+func (EnrollmentState) EnumDescriptor() ([]byte, []int) {
+	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{1}
 }
 
 // UserState is a user's account state in the identity provider.
@@ -117,11 +175,11 @@ func (x UserState) String() string {
 }
 
 func (UserState) Descriptor() protoreflect.EnumDescriptor {
-	return file_dirsync_v1_records_proto_enumTypes[1].Descriptor()
+	return file_dirsync_v1_records_proto_enumTypes[2].Descriptor()
 }
 
 func (UserState) Type() protoreflect.EnumType {
-	return &file_dirsync_v1_records_proto_enumTypes[1]
+	return &file_dirsync_v1_records_proto_enumTypes[2]
 }
 
 func (x UserState) Number() protoreflect.EnumNumber {
@@ -130,7 +188,7 @@ func (x UserState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use UserState.Descriptor instead.
 func (UserState) EnumDescriptor() ([]byte, []int) {
-	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{1}
+	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{2}
 }
 
 // User is one person (or service account) of a directory.
@@ -401,6 +459,7 @@ type Record struct {
 	//
 	//	*Record_User
 	//	*Record_Group
+	//	*Record_Enrollment
 	Data          isRecord_Data `protobuf_oneof:"data"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -503,6 +562,15 @@ func (x *Record) GetGroup() *Group {
 	return nil
 }
 
+func (x *Record) GetEnrollment() *Enrollment {
+	if x != nil {
+		if x, ok := x.Data.(*Record_Enrollment); ok {
+			return x.Enrollment
+		}
+	}
+	return nil
+}
+
 type isRecord_Data interface {
 	isRecord_Data()
 }
@@ -517,9 +585,163 @@ type Record_Group struct {
 	Group *Group `protobuf:"bytes,11,opt,name=group,proto3,oneof"`
 }
 
+type Record_Enrollment struct {
+	// The enrollment, for RECORD_TYPE_ENROLLMENT.
+	Enrollment *Enrollment `protobuf:"bytes,12,opt,name=enrollment,proto3,oneof"`
+}
+
 func (*Record_User) isRecord_Data() {}
 
 func (*Record_Group) isRecord_Data() {}
+
+func (*Record_Enrollment) isRecord_Data() {}
+
+// Enrollment is one device-enrollment link of a directory user and, once redeemed, the
+// device registered with it.
+type Enrollment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The enrollment's id: a UUID, also inside the link's token.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The directory of the user.
+	Directory string `protobuf:"bytes,2,opt,name=directory,proto3" json:"directory,omitempty"`
+	// The user the link is for.
+	UserId string `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The device type: "any", "enclave_only", or a configured custom type id.
+	DeviceType string `protobuf:"bytes,4,opt,name=device_type,json=deviceType,proto3" json:"device_type,omitempty"`
+	// Where the enrollment stands.
+	State EnrollmentState `protobuf:"varint,5,opt,name=state,proto3,enum=dirsync.v1.EnrollmentState" json:"state,omitempty"`
+	// When the link was created.
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// When the link stops being redeemable.
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// When the link was redeemed.
+	EnrolledAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=enrolled_at,json=enrolledAt,proto3" json:"enrolled_at,omitempty"`
+	// The registered credential (e.g. the WebAuthn credential id), once enrolled.
+	CredentialId string `protobuf:"bytes,9,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	// The user agent that redeemed the link.
+	UserAgent string `protobuf:"bytes,10,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
+	// True when the device is approved for policy (links created by an admin are approved on
+	// redemption).
+	Approved bool `protobuf:"varint,11,opt,name=approved,proto3" json:"approved,omitempty"`
+	// Where the enrollment page sends the user afterwards, if set.
+	RedirectUrl   string `protobuf:"bytes,12,opt,name=redirect_url,json=redirectUrl,proto3" json:"redirect_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Enrollment) Reset() {
+	*x = Enrollment{}
+	mi := &file_dirsync_v1_records_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Enrollment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Enrollment) ProtoMessage() {}
+
+func (x *Enrollment) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_records_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Enrollment.ProtoReflect.Descriptor instead.
+func (*Enrollment) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Enrollment) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Enrollment) GetDirectory() string {
+	if x != nil {
+		return x.Directory
+	}
+	return ""
+}
+
+func (x *Enrollment) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Enrollment) GetDeviceType() string {
+	if x != nil {
+		return x.DeviceType
+	}
+	return ""
+}
+
+func (x *Enrollment) GetState() EnrollmentState {
+	if x != nil {
+		return x.State
+	}
+	return EnrollmentState_ENROLLMENT_STATE_UNSPECIFIED
+}
+
+func (x *Enrollment) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Enrollment) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Enrollment) GetEnrolledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EnrolledAt
+	}
+	return nil
+}
+
+func (x *Enrollment) GetCredentialId() string {
+	if x != nil {
+		return x.CredentialId
+	}
+	return ""
+}
+
+func (x *Enrollment) GetUserAgent() string {
+	if x != nil {
+		return x.UserAgent
+	}
+	return ""
+}
+
+func (x *Enrollment) GetApproved() bool {
+	if x != nil {
+		return x.Approved
+	}
+	return false
+}
+
+func (x *Enrollment) GetRedirectUrl() string {
+	if x != nil {
+		return x.RedirectUrl
+	}
+	return ""
+}
 
 // Versions describes the position of a store.
 type Versions struct {
@@ -538,7 +760,7 @@ type Versions struct {
 
 func (x *Versions) Reset() {
 	*x = Versions{}
-	mi := &file_dirsync_v1_records_proto_msgTypes[3]
+	mi := &file_dirsync_v1_records_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -550,7 +772,7 @@ func (x *Versions) String() string {
 func (*Versions) ProtoMessage() {}
 
 func (x *Versions) ProtoReflect() protoreflect.Message {
-	mi := &file_dirsync_v1_records_proto_msgTypes[3]
+	mi := &file_dirsync_v1_records_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -563,7 +785,7 @@ func (x *Versions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Versions.ProtoReflect.Descriptor instead.
 func (*Versions) Descriptor() ([]byte, []int) {
-	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{3}
+	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Versions) GetServerVersion() uint64 {
@@ -601,7 +823,7 @@ type Checkpoint struct {
 
 func (x *Checkpoint) Reset() {
 	*x = Checkpoint{}
-	mi := &file_dirsync_v1_records_proto_msgTypes[4]
+	mi := &file_dirsync_v1_records_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -613,7 +835,7 @@ func (x *Checkpoint) String() string {
 func (*Checkpoint) ProtoMessage() {}
 
 func (x *Checkpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_dirsync_v1_records_proto_msgTypes[4]
+	mi := &file_dirsync_v1_records_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -626,7 +848,7 @@ func (x *Checkpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkpoint.ProtoReflect.Descriptor instead.
 func (*Checkpoint) Descriptor() ([]byte, []int) {
-	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{4}
+	return file_dirsync_v1_records_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Checkpoint) GetLatestRecordVersion() uint64 {
@@ -676,7 +898,7 @@ const file_dirsync_v1_records_proto_rawDesc = "" +
 	"\x13effective_group_ids\x18\a \x03(\tR\x11effectiveGroupIds\x127\n" +
 	"\n" +
 	"attributes\x18\b \x01(\v2\x17.google.protobuf.StructR\n" +
-	"attributes\"\xae\x02\n" +
+	"attributes\"\xe8\x02\n" +
 	"\x06Record\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12*\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x16.dirsync.v1.RecordTypeR\x04type\x12\x1c\n" +
@@ -687,8 +909,31 @@ const file_dirsync_v1_records_proto_rawDesc = "" +
 	"\adeleted\x18\x06 \x01(\bR\adeleted\x12&\n" +
 	"\x04user\x18\n" +
 	" \x01(\v2\x10.dirsync.v1.UserH\x00R\x04user\x12)\n" +
-	"\x05group\x18\v \x01(\v2\x11.dirsync.v1.GroupH\x00R\x05groupB\x06\n" +
-	"\x04data\"\x9d\x01\n" +
+	"\x05group\x18\v \x01(\v2\x11.dirsync.v1.GroupH\x00R\x05group\x128\n" +
+	"\n" +
+	"enrollment\x18\f \x01(\v2\x16.dirsync.v1.EnrollmentH\x00R\n" +
+	"enrollmentB\x06\n" +
+	"\x04data\"\xdd\x03\n" +
+	"\n" +
+	"Enrollment\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1c\n" +
+	"\tdirectory\x18\x02 \x01(\tR\tdirectory\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x1f\n" +
+	"\vdevice_type\x18\x04 \x01(\tR\n" +
+	"deviceType\x121\n" +
+	"\x05state\x18\x05 \x01(\x0e2\x1b.dirsync.v1.EnrollmentStateR\x05state\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12;\n" +
+	"\venrolled_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"enrolledAt\x12#\n" +
+	"\rcredential_id\x18\t \x01(\tR\fcredentialId\x12\x1d\n" +
+	"\n" +
+	"user_agent\x18\n" +
+	" \x01(\tR\tuserAgent\x12\x1a\n" +
+	"\bapproved\x18\v \x01(\bR\bapproved\x12!\n" +
+	"\fredirect_url\x18\f \x01(\tR\vredirectUrl\"\x9d\x01\n" +
 	"\bVersions\x12%\n" +
 	"\x0eserver_version\x18\x01 \x01(\x04R\rserverVersion\x122\n" +
 	"\x15latest_record_version\x18\x02 \x01(\x04R\x13latestRecordVersion\x126\n" +
@@ -696,12 +941,17 @@ const file_dirsync_v1_records_proto_rawDesc = "" +
 	"\n" +
 	"Checkpoint\x122\n" +
 	"\x15latest_record_version\x18\x01 \x01(\x04R\x13latestRecordVersion\x12.\n" +
-	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time*V\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time*r\n" +
 	"\n" +
 	"RecordType\x12\x1b\n" +
 	"\x17RECORD_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10RECORD_TYPE_USER\x10\x01\x12\x15\n" +
-	"\x11RECORD_TYPE_GROUP\x10\x02*p\n" +
+	"\x11RECORD_TYPE_GROUP\x10\x02\x12\x1a\n" +
+	"\x16RECORD_TYPE_ENROLLMENT\x10\x03*p\n" +
+	"\x0fEnrollmentState\x12 \n" +
+	"\x1cENROLLMENT_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18ENROLLMENT_STATE_PENDING\x10\x01\x12\x1d\n" +
+	"\x19ENROLLMENT_STATE_ENROLLED\x10\x02*p\n" +
 	"\tUserState\x12\x1a\n" +
 	"\x16USER_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11USER_STATE_ACTIVE\x10\x01\x12\x18\n" +
@@ -720,33 +970,40 @@ func file_dirsync_v1_records_proto_rawDescGZIP() []byte {
 	return file_dirsync_v1_records_proto_rawDescData
 }
 
-var file_dirsync_v1_records_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_dirsync_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_dirsync_v1_records_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_dirsync_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_dirsync_v1_records_proto_goTypes = []any{
 	(RecordType)(0),               // 0: dirsync.v1.RecordType
-	(UserState)(0),                // 1: dirsync.v1.UserState
-	(*User)(nil),                  // 2: dirsync.v1.User
-	(*Group)(nil),                 // 3: dirsync.v1.Group
-	(*Record)(nil),                // 4: dirsync.v1.Record
-	(*Versions)(nil),              // 5: dirsync.v1.Versions
-	(*Checkpoint)(nil),            // 6: dirsync.v1.Checkpoint
-	(*structpb.Struct)(nil),       // 7: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(EnrollmentState)(0),          // 1: dirsync.v1.EnrollmentState
+	(UserState)(0),                // 2: dirsync.v1.UserState
+	(*User)(nil),                  // 3: dirsync.v1.User
+	(*Group)(nil),                 // 4: dirsync.v1.Group
+	(*Record)(nil),                // 5: dirsync.v1.Record
+	(*Enrollment)(nil),            // 6: dirsync.v1.Enrollment
+	(*Versions)(nil),              // 7: dirsync.v1.Versions
+	(*Checkpoint)(nil),            // 8: dirsync.v1.Checkpoint
+	(*structpb.Struct)(nil),       // 9: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_dirsync_v1_records_proto_depIdxs = []int32{
-	1, // 0: dirsync.v1.User.state:type_name -> dirsync.v1.UserState
-	7, // 1: dirsync.v1.User.attributes:type_name -> google.protobuf.Struct
-	7, // 2: dirsync.v1.Group.attributes:type_name -> google.protobuf.Struct
-	0, // 3: dirsync.v1.Record.type:type_name -> dirsync.v1.RecordType
-	8, // 4: dirsync.v1.Record.modified_at:type_name -> google.protobuf.Timestamp
-	2, // 5: dirsync.v1.Record.user:type_name -> dirsync.v1.User
-	3, // 6: dirsync.v1.Record.group:type_name -> dirsync.v1.Group
-	8, // 7: dirsync.v1.Checkpoint.time:type_name -> google.protobuf.Timestamp
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	2,  // 0: dirsync.v1.User.state:type_name -> dirsync.v1.UserState
+	9,  // 1: dirsync.v1.User.attributes:type_name -> google.protobuf.Struct
+	9,  // 2: dirsync.v1.Group.attributes:type_name -> google.protobuf.Struct
+	0,  // 3: dirsync.v1.Record.type:type_name -> dirsync.v1.RecordType
+	10, // 4: dirsync.v1.Record.modified_at:type_name -> google.protobuf.Timestamp
+	3,  // 5: dirsync.v1.Record.user:type_name -> dirsync.v1.User
+	4,  // 6: dirsync.v1.Record.group:type_name -> dirsync.v1.Group
+	6,  // 7: dirsync.v1.Record.enrollment:type_name -> dirsync.v1.Enrollment
+	1,  // 8: dirsync.v1.Enrollment.state:type_name -> dirsync.v1.EnrollmentState
+	10, // 9: dirsync.v1.Enrollment.created_at:type_name -> google.protobuf.Timestamp
+	10, // 10: dirsync.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	10, // 11: dirsync.v1.Enrollment.enrolled_at:type_name -> google.protobuf.Timestamp
+	10, // 12: dirsync.v1.Checkpoint.time:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_dirsync_v1_records_proto_init() }
@@ -757,14 +1014,15 @@ func file_dirsync_v1_records_proto_init() {
 	file_dirsync_v1_records_proto_msgTypes[2].OneofWrappers = []any{
 		(*Record_User)(nil),
 		(*Record_Group)(nil),
+		(*Record_Enrollment)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dirsync_v1_records_proto_rawDesc), len(file_dirsync_v1_records_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   5,
+			NumEnums:      3,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
