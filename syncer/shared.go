@@ -12,8 +12,8 @@ import (
 
 // Statuses in the store make GetSyncStatus agree on every replica: the lease holder of a
 // directory writes its status there whenever the state changes (a lease taken, a run started
-// or ended) and once a second while a run goes on (its progress), and a process that does not hold the lease answers with that stored status as
-// the holder wrote it. A holder writes only under its lease context, which ends before the
+// or ended) and once a second while a run goes on (its progress), and a process that does
+// not hold the lease answers with that stored status as the holder wrote it. A holder writes only under its lease context, which ends before the
 // lease can expire, so a former holder does not overwrite its successor's status (short of a
 // write already in flight when its lease ended).
 
