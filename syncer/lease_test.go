@@ -142,9 +142,9 @@ func TestLeaseLossStopsTheRun(t *testing.T) {
 				t.Fatal("the run did not stop")
 			}
 			require.NotNil(t, cancelledAt.Load())
-			require.False(t, a.dirs[dir].leading.Load())
+			// Not asserted: that a is still a standby now. Its loop retries the lease every
+			// TTL/3, and with the flaky store's renewals failing it may take it again at once.
 			got := a.dirs[dir].local()
-			require.Equal(t, dirsyncv1.SyncState_SYNC_STATE_STANDBY, got.State)
 			require.Contains(t, got.LastError, "lease lost")
 			require.Equal(t, v0, latest(t, mem), "the stopped run wrote nothing")
 
