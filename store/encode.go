@@ -63,6 +63,8 @@ func checkRecord(dir string, r *dirsyncv1.Record) error {
 		ok = r.GetUser() != nil
 	case dirsyncv1.RecordType_RECORD_TYPE_GROUP:
 		ok = r.GetGroup() != nil
+	case dirsyncv1.RecordType_RECORD_TYPE_ENROLLMENT:
+		ok = r.GetEnrollment() != nil
 	default:
 		return fmt.Errorf("%w: %q has type %s", ErrInvalid, r.Id, r.Type)
 	}
@@ -144,6 +146,8 @@ func Prepare(r *dirsyncv1.Record, alloc func(n int) []byte) (Prepared, error) {
 		num, data = 10, d.User
 	case *dirsyncv1.Record_Group:
 		num, data = 11, d.Group
+	case *dirsyncv1.Record_Enrollment:
+		num, data = 12, d.Enrollment
 	default:
 		return Prepared{}, fmt.Errorf("%w: %s %q has no data", ErrInvalid, r.Type, r.Id)
 	}

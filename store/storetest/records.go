@@ -21,6 +21,7 @@ var recordTests = []test{
 	{"DeleteWritesTombstoneWithLastData", testTombstone},
 	{"DeleteMissingKeyConsumesNoVersion", testDeleteMissing},
 	{"InvalidBatchWritesNothing", testInvalidBatch},
+	{"EnrollmentRecords", testEnrollment},
 }
 
 func testEmptyStore(t *testing.T, s store.Store) {
