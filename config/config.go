@@ -23,6 +23,8 @@ type Config struct {
 	Retention Duration `yaml:"retention"`
 	Streams   Streams  `yaml:"streams"`
 	Sync      Sync     `yaml:"sync"`
+	// Enrollment configures device-enrollment links.
+	Enrollment Enrollment `yaml:"enrollment"`
 	// Directories are the identity-provider sources to sync.
 	Directories []Directory `yaml:"directories"`
 }
@@ -40,6 +42,8 @@ type Directory struct {
 	Safety  Safety    `yaml:"safety"`
 	// FullSyncInterval is the longest time between full reconciliations (default 24h).
 	FullSyncInterval Duration `yaml:"full_sync_interval"`
+	// EnrollmentBaseURL overrides enrollment.base_url for this directory's links.
+	EnrollmentBaseURL string `yaml:"enrollment_base_url"`
 }
 
 // Polling is a directory's schedule.
@@ -242,6 +246,7 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("%s: safety.max_delete_fraction: must be in (0, 1], got %g", key, f))
 		}
 	}
+	errs = append(errs, c.Enrollment.validate(c.Directories)...)
 	return errors.Join(errs...)
 }
 

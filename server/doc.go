@@ -1,4 +1,5 @@
-// Package server implements the dirsync gRPC services (SyncService, DirectoryQuery), the
+// Package server implements the dirsync gRPC services (SyncService, DirectoryQuery,
+// DeviceEnrollmentService and its revocation of deleted or suspended users' links), the
 // change broadcaster that feeds every Sync stream, the REST gateway and the listeners.
 //
 // It owns the edge: request validation, the one translation of domain errors into gRPC

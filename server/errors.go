@@ -57,7 +57,10 @@ func toStatus(log *slog.Logger, method string, err error) error {
 		return err
 	}
 	var fe *fieldError
+	var re *reasonError
 	switch {
+	case errors.As(err, &re):
+		return withDetails(status.New(re.code, re.msg), &errdetails.ErrorInfo{Domain: ErrorDomain, Reason: re.reason})
 	case errors.As(err, &fe):
 		st := status.New(codes.InvalidArgument, fe.Error())
 		return withDetails(st, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{

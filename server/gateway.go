@@ -30,6 +30,9 @@ func (s *Server) httpHandler(ctx context.Context, grpcAddr string) (http.Handler
 	if err := dirsyncv1.RegisterDirectoryQueryHandlerFromEndpoint(ctx, gw, grpcAddr, dial); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	if err := dirsyncv1.RegisterDeviceEnrollmentServiceHandlerFromEndpoint(ctx, gw, grpcAddr, dial); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", gw)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {

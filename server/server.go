@@ -41,6 +41,9 @@ type Options struct {
 	Syncer Syncer
 	// Providers serves ListProviderTypes.
 	Providers *providers.Registry
+	// Enrollment configures DeviceEnrollmentService (always registered; without secrets
+	// every call fails FAILED_PRECONDITION).
+	Enrollment EnrollmentOptions
 }
 
 func (o *Options) defaults() {
@@ -67,6 +70,7 @@ type Server struct {
 	grpc    *grpc.Server
 	health  *health.Server
 	syncSvc *syncService
+	enroll  *enrollmentService
 	// loaded is closed once the replica holds the whole store.
 	loaded chan struct{}
 }
@@ -96,7 +100,10 @@ func New(st store.Store, log *slog.Logger, opts Options) *Server {
 	s.syncSvc = &syncService{store: st, heartbeat: opts.Heartbeat, sendTimeout: opts.SendTimeout,
 		replica: s.replica, syncer: opts.Syncer, providers: opts.Providers}
 	dirsyncv1.RegisterSyncServiceServer(s.grpc, s.syncSvc)
-	dirsyncv1.RegisterDirectoryQueryServer(s.grpc, &queryService{replica: s.replica, loaded: s.loaded})
+	q := &queryService{replica: s.replica, loaded: s.loaded}
+	dirsyncv1.RegisterDirectoryQueryServer(s.grpc, q)
+	s.enroll = &enrollmentService{store: st, q: q, opts: opts.Enrollment, now: time.Now}
+	dirsyncv1.RegisterDeviceEnrollmentServiceServer(s.grpc, s.enroll)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if !opts.DisableReflection {
 		reflection.Register(s.grpc)
@@ -124,6 +131,9 @@ func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
 	wg.Go(func() { s.syncSvc.bc.run(bgCtx) })
 	wg.Go(func() { follow(bgCtx, s.store, s.syncSvc.bc, s.replica, s.log, s.loaded) })
 	wg.Go(func() { s.compact(bgCtx) })
+	if s.enroll.ready() == nil {
+		wg.Go(func() { s.enroll.revokeFollow(bgCtx, s.syncSvc.bc, v.Latest, s.loaded, s.log) })
+	}
 
 	errc := make(chan error, 2)
 	go func() { errc <- s.grpc.Serve(grpcLis) }()

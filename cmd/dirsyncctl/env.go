@@ -116,6 +116,10 @@ func (e *env) queryClient() dirsyncv1.DirectoryQueryClient {
 	return dirsyncv1.NewDirectoryQueryClient(e.conn)
 }
 
+func (e *env) enrollmentClient() dirsyncv1.DeviceEnrollmentServiceClient {
+	return dirsyncv1.NewDeviceEnrollmentServiceClient(e.conn)
+}
+
 func (e *env) close() {
 	if e.conn != nil {
 		e.conn.Close()

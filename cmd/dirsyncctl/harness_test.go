@@ -46,7 +46,8 @@ func startServer(t *testing.T) *testServer {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	srv := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{
-		Heartbeat: 50 * time.Millisecond, Syncer: fakeSyncer{}, Providers: builtin.Registry()})
+		Heartbeat: 50 * time.Millisecond, Syncer: fakeSyncer{}, Providers: builtin.Registry(),
+		Enrollment: server.EnrollmentOptions{BaseURL: "https://auth.acme.example", Secrets: [][]byte{[]byte(testEnrollmentSecret)}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, lis, nil) }()

@@ -21,6 +21,8 @@
 //	                                         as JSON lines, until interrupted
 //	check --policy FILE --directory D --user ID
 //	                                         evaluate a policy for a user
+//	enroll USER --directory D [--type T] [--ttl 72h] [--redirect URL]
+//	                                         create a device-enrollment link and print it
 //	version                                  this program's version
 //
 // List flags: --query Q (text over id, name, email), --limit N (per page; server default
@@ -86,6 +88,8 @@ Commands:
                                            follow the change stream, as JSON lines
   check --policy FILE --directory D --user ID
                                            evaluate a policy for a user
+  enroll USER --directory D [--type T] [--ttl 72h] [--redirect URL]
+                                           create a device-enrollment link and print it
   version                                  this program's version
 
 List flags: --query Q, --limit N (per page), --page-token T, --all (every page).
@@ -113,6 +117,7 @@ var commands = map[string]func(e *env, args []string) error{
 	"groups":    subcommands("groups", map[string]func(*env, []string) error{"list": cmdGroupsList, "get": cmdGroupsGet, "members": cmdGroupsMembers}),
 	"watch":     cmdWatch,
 	"check":     cmdCheck,
+	"enroll":    cmdEnroll,
 	"version":   cmdVersion,
 }
 

@@ -45,11 +45,18 @@ func describe(w io.Writer, cfg config.Config, reg *providers.Registry) {
 	fmt.Fprintf(w, "listen: grpc %s, http %s\n", cfg.Listen.GRPC, cfg.Listen.HTTP)
 	fmt.Fprintf(w, "storage: %s %s\n", cfg.Storage.Driver, cfg.Storage.Path)
 	fmt.Fprintf(w, "retention: %s\n", time.Duration(cfg.Retention))
+	if e := cfg.Enrollment; e.Enabled() {
+		fmt.Fprintf(w, "enrollment: base_url %q, secret (secret), %d previous secret(s)%s, device types %v\n",
+			e.BaseURL, len(e.PreviousSecrets), map[bool]string{true: " + previous_secrets_file"}[e.PreviousSecretsFile != ""], e.DeviceTypes)
+	}
 	for _, d := range cfg.Directories {
 		t, _ := reg.Lookup(d.Provider)
 		fmt.Fprintf(w, "directory %q: provider %s, polling min %s max %s timeout %s, full sync every %s, max delete fraction %g\n",
 			d.Name, d.Provider, time.Duration(d.Polling.MinDelay), time.Duration(d.Polling.MaxDelay),
 			time.Duration(d.Polling.Timeout), time.Duration(d.FullSyncInterval), *d.Safety.MaxDeleteFraction)
+		if d.EnrollmentBaseURL != "" {
+			fmt.Fprintf(w, "  enrollment_base_url: %s\n", d.EnrollmentBaseURL)
+		}
 		for i := 0; i+1 < len(d.Options.Content); i += 2 {
 			k, v := d.Options.Content[i].Value, d.Options.Content[i+1]
 			val := "(secret)"

@@ -90,6 +90,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 // serve runs the server and the syncers until ctx ends, then closes the store.
 func serve(ctx context.Context, cfg config.Config, reg *providers.Registry, dirs []syncer.Directory, log *slog.Logger) error {
+	enroll, err := enrollmentOptions(cfg)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(cfg.Storage)
 	if err != nil {
 		return err
@@ -116,6 +120,7 @@ func serve(ctx context.Context, cfg config.Config, reg *providers.Registry, dirs
 		Retention:   time.Duration(cfg.Retention),
 		Syncer:      sy,
 		Providers:   reg,
+		Enrollment:  enroll,
 	})
 	syncCtx, stopSync := context.WithCancel(ctx)
 	synced := make(chan struct{})

@@ -1,0 +1,165 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/store"
+)
+
+// revokeFollow keeps the rule "deleting or suspending a user revokes their unredeemed
+// links": once the replica has loaded it tombstones the pending enrollments of every user
+// that is missing or suspended (catching up on what happened while no server ran), then
+// follows the user changes after version from and, for each user tombstone or suspended
+// user, tombstones that user's pending enrollments. It runs until ctx ends; on a store error
+// it retries the same changes. Every server process runs it; a second revocation of the
+// same enrollment is a no-op (deleting a missing key writes nothing).
+func (e *enrollmentService) revokeFollow(ctx context.Context, bc *broadcaster, from uint64, loaded <-chan struct{}, log *slog.Logger) {
+	select {
+	case <-loaded:
+	case <-ctx.Done():
+		return
+	}
+	retry := func(err error) bool {
+		if ctx.Err() != nil {
+			return false
+		}
+		log.Error("enrollment: revoking the links of deleted or suspended users", "error", err)
+		select {
+		case <-time.After(time.Second):
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		err := e.sweep(ctx)
+		if err == nil {
+			break
+		}
+		if !retry(err) {
+			return
+		}
+	}
+	users := store.Filter{Types: []dirsyncv1.RecordType{dirsyncv1.RecordType_RECORD_TYPE_USER}}
+	var changes []store.Record
+	for cursor := from; ctx.Err() == nil; {
+		next, wake := cursor, (<-chan struct{})(nil)
+		var err error
+		changes, next, wake, err = bc.read(ctx, cursor, users, changes[:0])
+		if errors.Is(err, store.ErrVersionTooOld) {
+			// Compacted away: sweep the whole store instead, from its current version.
+			var v store.Versions
+			if v, err = e.store.Versions(ctx); err == nil {
+				if err = e.sweep(ctx); err == nil {
+					cursor = v.Latest
+					continue
+				}
+			}
+		}
+		if err == nil && wake != nil {
+			select {
+			case <-wake:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		if err == nil {
+			err = e.revokeChanged(ctx, changes)
+		}
+		if err != nil {
+			if !retry(err) {
+				return
+			}
+			continue
+		}
+		cursor = next
+	}
+}
+
+// revokeChanged revokes the pending links of the deleted and suspended users in changes.
+func (e *enrollmentService) revokeChanged(ctx context.Context, changes []store.Record) error {
+	for _, c := range changes {
+		rec, err := c.Decode()
+		if err != nil {
+			return err
+		}
+		if rec.GetDeleted() || rec.GetUser().GetState() == dirsyncv1.UserState_USER_STATE_SUSPENDED {
+			gone := func(_, user string) (bool, error) { return user == rec.GetId(), nil }
+			if err := e.revokePending(ctx, rec.GetDirectory(), gone); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sweep revokes the pending links of every user the store does not hold or holds suspended.
+func (e *enrollmentService) sweep(ctx context.Context) error {
+	return e.revokePending(ctx, "", func(dir, user string) (bool, error) { return e.userGone(ctx, dir, user) })
+}
+
+// revokePending tombstones the pending enrollments of dir ("" for every directory) whose user
+// is gone (as gone reports). gone is called after the scan, outside the snapshot.
+func (e *enrollmentService) revokePending(ctx context.Context, dir string, gone func(dir, user string) (bool, error)) error {
+	type key struct{ dir, id, user string }
+	var pending []key
+	f := store.Filter{Types: []dirsyncv1.RecordType{enrollmentType}}
+	if dir != "" {
+		f.Directories = []string{dir}
+	}
+	_, err := e.store.Snapshot(ctx, f, func(r store.Record) error {
+		rec, err := r.Decode()
+		if err != nil {
+			return err
+		}
+		en := rec.GetEnrollment()
+		if en.GetState() == dirsyncv1.EnrollmentState_ENROLLMENT_STATE_PENDING {
+			pending = append(pending, key{rec.GetDirectory(), rec.GetId(), en.GetUserId()})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range pending {
+		if ok, err := gone(k.dir, k.user); err != nil {
+			return err
+		} else if !ok {
+			continue
+		}
+		err := e.locked(ctx, k.dir, k.id, func() error {
+			en, err := e.get(ctx, k.dir, k.id)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && en.GetState() != dirsyncv1.EnrollmentState_ENROLLMENT_STATE_PENDING) {
+				return nil // revoked or redeemed meanwhile
+			} else if err != nil {
+				return err
+			}
+			_, err = e.tombstone(ctx, k.dir, k.id)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userGone reports whether the store lacks the user or holds it suspended. It reads the
+// store, not the replica, which is empty while it reloads.
+func (e *enrollmentService) userGone(ctx context.Context, dir, user string) (bool, error) {
+	r, err := e.store.Get(ctx, dirsyncv1.RecordType_RECORD_TYPE_USER, dir, user)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	} else if err != nil {
+		return false, err
+	}
+	rec, err := r.Decode()
+	if err != nil {
+		return false, err
+	}
+	return rec.GetUser().GetState() == dirsyncv1.UserState_USER_STATE_SUSPENDED, nil
+}
