@@ -29,8 +29,12 @@ import (
 // notifyChannel is the channel of change notifications (channels are per database).
 const notifyChannel = "dirsync_changes"
 
-// watchTimeout bounds the connect of the listener and each poll.
-const watchTimeout = 10 * time.Second
+// watchTimeout bounds the connect of the listener and each poll; relistenDelay is the wait
+// before trying again to connect a listener that could not connect.
+const (
+	watchTimeout  = 10 * time.Second
+	relistenDelay = time.Second
+)
 
 // watch runs until ctx is done; see above.
 func (s *Store) watch(ctx context.Context) {
@@ -51,7 +55,11 @@ func (s *Store) watch(ctx context.Context) {
 		}
 		if l == nil {
 			s.poll(ctx, s.pool)
-			sleep(ctx, s.opts.poll)
+			wait := s.opts.poll
+			if s.opts.listen {
+				wait = min(wait, relistenDelay) // try to listen again soon
+			}
+			sleep(ctx, wait)
 			continue
 		}
 		wctx, cancel := context.WithTimeout(ctx, s.opts.poll)
