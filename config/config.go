@@ -254,19 +254,27 @@ var dirName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expandEnv replaces ${VAR} with the variable's value; an unset variable is an error.
+// expandEnv replaces ${VAR} with the variable's value; an unset variable is an error. Comment
+// lines (first non-blank character '#') are left as they are, so a commented-out example
+// may name a variable that is not set.
 func expandEnv(raw []byte) ([]byte, error) {
 	var missing []string
-	out := envRef.ReplaceAllFunc(raw, func(m []byte) []byte {
-		name := string(m[2 : len(m)-1])
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			missing = append(missing, name)
+	lines := bytes.SplitAfter(raw, []byte("\n"))
+	for i, line := range lines {
+		if bytes.HasPrefix(bytes.TrimLeft(line, " \t"), []byte("#")) {
+			continue
 		}
-		return []byte(v)
-	})
+		lines[i] = envRef.ReplaceAllFunc(line, func(m []byte) []byte {
+			name := string(m[2 : len(m)-1])
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				missing = append(missing, name)
+			}
+			return []byte(v)
+		})
+	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("environment variables not set: %v", missing)
 	}
-	return out, nil
+	return bytes.Join(lines, nil), nil
 }

@@ -51,6 +51,9 @@ func TestParse(t *testing.T) {
 		{name: "max below min", doc: "directories: [{name: a, provider: blob, polling: {min_delay: 1h, max_delay: 1m}}]\n", wantErr: `polling.max_delay (1m0s) is below polling.min_delay (1h0m0s)`},
 		{name: "bad fraction", doc: "directories: [{name: a, provider: blob, safety: {max_delete_fraction: 1.5}}]\n", wantErr: `safety.max_delete_fraction`},
 		{name: "unknown directory key", doc: "directories: [{name: a, provider: blob, polling: {min: 1m}}]\n", wantErr: "field min not found"},
+		{name: "comment lines are not expanded", doc: "# secret: ${DIRSYNC_TEST_UNSET_VAR}\n  # also ${DIRSYNC_TEST_UNSET_VAR}\nretention: 1h\n", check: func(t *testing.T, c Config) {
+			require.Equal(t, Duration(time.Hour), c.Retention)
+		}},
 		{name: "unset variable", doc: "storage: {path: ${DIRSYNC_TEST_UNSET_VAR}}\n", wantErr: "DIRSYNC_TEST_UNSET_VAR"},
 	}
 	for _, tt := range tests {
