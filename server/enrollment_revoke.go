@@ -80,21 +80,24 @@ func (e *enrollmentService) revokeFollow(ctx context.Context, bc *broadcaster, f
 	}
 }
 
-// revokeChanged revokes the pending links of the deleted and suspended users in changes.
+// revokeChanged revokes the pending links of the deleted and suspended users in changes,
+// with one scan of the enrollments per batch however many users it names.
 func (e *enrollmentService) revokeChanged(ctx context.Context, changes []store.Record) error {
+	type userKey struct{ dir, id string }
+	goneUsers := map[userKey]bool{}
 	for _, c := range changes {
 		rec, err := c.Decode()
 		if err != nil {
 			return err
 		}
 		if rec.GetDeleted() || rec.GetUser().GetState() == dirsyncv1.UserState_USER_STATE_SUSPENDED {
-			gone := func(_, user string) (bool, error) { return user == rec.GetId(), nil }
-			if err := e.revokePending(ctx, rec.GetDirectory(), gone); err != nil {
-				return err
-			}
+			goneUsers[userKey{rec.GetDirectory(), rec.GetId()}] = true
 		}
 	}
-	return nil
+	if len(goneUsers) == 0 {
+		return nil
+	}
+	return e.revokePending(ctx, "", func(dir, user string) (bool, error) { return goneUsers[userKey{dir, user}], nil })
 }
 
 // sweep revokes the pending links of every user the store does not hold or holds suspended.
