@@ -51,7 +51,7 @@ type Deps struct {
 }
 
 // Register adds a provider type whose options decode into O. Each exported field of O is an
-// option described by its tags:
+// option described by its tags (an embedded struct tagged `yaml:",inline"` adds its own):
 //
 //	yaml:"name" desc:"what it is" required:"true" secret:"true" default:"value"
 //
@@ -206,7 +206,11 @@ func schemaOf(t reflect.Type) []Option {
 	}
 	var out []Option
 	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, flags, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.Anonymous && flags == "inline" {
+			out = append(out, schemaOf(f.Type)...) // shared options, e.g. apiclient.Options
+			continue
+		}
 		if !f.IsExported() || name == "" || name == "-" {
 			continue
 		}

@@ -18,6 +18,12 @@ type fakeOptions struct {
 	Timeout  time.Duration `yaml:"timeout" desc:"Request timeout" default:"30s"`
 	Groups   []string      `yaml:"groups" desc:"Only these groups"`
 	Nested   bool          `yaml:"nested" desc:"Follow nested groups"`
+	sharedOptions `yaml:",inline"`
+}
+
+// sharedOptions stands for options every provider of a kind embeds (apiclient.Options).
+type sharedOptions struct {
+	CAFile string `yaml:"ca_file" desc:"CA file"`
 }
 
 type fakeProvider struct{ opts fakeOptions }
@@ -40,6 +46,7 @@ func TestSchema(t *testing.T) {
 		{Name: "timeout", Description: "Request timeout", Type: "duration", Default: "30s"},
 		{Name: "groups", Description: "Only these groups", Type: "list"},
 		{Name: "nested", Description: "Follow nested groups", Type: "bool"},
+		{Name: "ca_file", Description: "CA file", Type: "string"},
 	}, typ.Options)
 	_, err = fakeRegistry().Lookup("okta")
 	require.EqualError(t, err, `unknown provider "okta" (known: fake)`)
@@ -56,13 +63,14 @@ func TestNew(t *testing.T) {
 	}{
 		{name: "defaults", doc: "{url: 'https://x', api_token: abc}",
 			want: fakeOptions{URL: "https://x", Token: "abc", PageSize: 100, Timeout: 30 * time.Second}},
-		{name: "all", doc: "{url: 'https://x', api_token: abc, page_size: 5, timeout: 2m, groups: [a, b], nested: true}",
-			want: fakeOptions{URL: "https://x", Token: "abc", PageSize: 5, Timeout: 2 * time.Minute, Groups: []string{"a", "b"}, Nested: true}},
+		{name: "all", doc: "{url: 'https://x', api_token: abc, page_size: 5, timeout: 2m, groups: [a, b], nested: true, ca_file: /ca.pem}",
+			want: fakeOptions{URL: "https://x", Token: "abc", PageSize: 5, Timeout: 2 * time.Minute, Groups: []string{"a", "b"}, Nested: true,
+				sharedOptions: sharedOptions{CAFile: "/ca.pem"}}},
 		{name: "secret from file", doc: "{url: 'https://x', api_token_file: '" + secret + "'}",
 			want: fakeOptions{URL: "https://x", Token: "s3cr3t-from-file", PageSize: 100, Timeout: 30 * time.Second}},
 		{name: "missing required", doc: "{api_token: abc}", wantErr: `option "url": required (The API base URL)`},
 		{name: "empty required", doc: "{url: '', api_token: abc}", wantErr: `option "url": required`},
-		{name: "unknown", doc: "{url: x, api_token: abc, pagesize: 1}", wantErr: `unknown option "pagesize" (options of fake: url, api_token, page_size, timeout, groups, nested)`},
+		{name: "unknown", doc: "{url: x, api_token: abc, pagesize: 1}", wantErr: `unknown option "pagesize" (options of fake: url, api_token, page_size, timeout, groups, nested, ca_file)`},
 		{name: "file for a non-secret", doc: "{url_file: /x, api_token: abc}", wantErr: `unknown option "url_file"`},
 		{name: "both forms", doc: "{url: x, api_token: abc, api_token_file: '" + secret + "'}", wantErr: `give either api_token or api_token_file`},
 		{name: "missing file", doc: "{url: x, api_token_file: /nonexistent/token}", wantErr: `option "api_token_file": open /nonexistent/token`},
