@@ -2,49 +2,23 @@ package server
 
 import (
 	"context"
-	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/store"
 	"github.com/dirsync/dirsync/store/postgres"
+	"github.com/dirsync/dirsync/store/postgres/pgtest"
 )
-
-// benchDatabase creates a database on the cluster of DIRSYNC_TEST_POSTGRES_DSN for one
-// benchmark and returns its DSN; it skips without that variable.
-func benchDatabase(b *testing.B) string {
-	admin := os.Getenv("DIRSYNC_TEST_POSTGRES_DSN")
-	if admin == "" {
-		b.Skip("DIRSYNC_TEST_POSTGRES_DSN not set")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	require.NoError(b, err)
-	name := fmt.Sprintf("dirsync_bench_%d", time.Now().UnixNano())
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+name)
-	require.NoError(b, err)
-	b.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
-		conn.Close(context.Background())
-	})
-	u, err := url.Parse(admin)
-	require.NoError(b, err)
-	u.Path = "/" + name
-	return u.String()
-}
 
 // BenchmarkPostgresSyncLatest streams 1,000,000 user records with SyncLatest from a
 // PostgreSQL store and, in the same run, from bolt (the same records), and reports both
 // rates and the ratio.
 func BenchmarkPostgresSyncLatest(b *testing.B) {
-	dsn := benchDatabase(b)
+	dsn := pgtest.Database(b, "")
 	pg, err := postgres.Open(context.Background(), dsn)
 	require.NoError(b, err)
 	defer pg.Close()
@@ -80,7 +54,7 @@ func BenchmarkPostgresSyncLatest(b *testing.B) {
 // applied through replica A's store reaches a Sync subscriber of replica B. It reports
 // p50/p99 of the time from the Apply call to B's subscriber receiving the change.
 func BenchmarkReplicaLatency(b *testing.B) {
-	dsn := benchDatabase(b)
+	dsn := pgtest.Database(b, "")
 	stA, err := postgres.Open(context.Background(), dsn)
 	require.NoError(b, err)
 	defer stA.Close()

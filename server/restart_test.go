@@ -12,6 +12,7 @@ import (
 
 	"github.com/dirsync/dirsync/store"
 	"github.com/dirsync/dirsync/store/postgres"
+	"github.com/dirsync/dirsync/store/postgres/pgtest"
 )
 
 // TestPostgresRestartUnderLoad restarts PostgreSQL (immediate shutdown, as after a crash)
@@ -19,12 +20,7 @@ import (
 // by itself, and the subscriber ends with exactly the store's records, every committed
 // version once. It runs its own cluster so the restart disturbs no other test.
 func TestPostgresRestartUnderLoad(t *testing.T) {
-	if os.Getenv("DIRSYNC_TEST_POSTGRES_DSN") == "" {
-		if os.Getenv("DIRSYNC_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("DIRSYNC_REQUIRE_POSTGRES=1 but DIRSYNC_TEST_POSTGRES_DSN is not set")
-		}
-		t.Skip("DIRSYNC_TEST_POSTGRES_DSN not set (it also says a cluster can be started here)")
-	}
+	pgtest.AdminDSN(t) // its presence says a cluster can be started here
 	// Directly under the temporary directory: the postgres user must be able to reach it.
 	dir, err := os.MkdirTemp("", "dirsync-pg-server-")
 	require.NoError(t, err)

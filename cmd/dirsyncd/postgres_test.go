@@ -5,16 +5,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/store/postgres/pgtest"
 )
 
 // TestPostgresStorage: migrate, then serve a blob directory from PostgreSQL; a restart keeps
@@ -55,31 +54,6 @@ func TestPostgresStorage(t *testing.T) {
 	}
 }
 
-// testDatabase creates an empty database on the cluster of DIRSYNC_TEST_POSTGRES_DSN, dropped
-// when the test ends, and returns its DSN. It skips the test without that variable, and
-// fails instead when DIRSYNC_REQUIRE_POSTGRES=1 (as in CI).
-func testDatabase(t *testing.T) string {
-	t.Helper()
-	admin := os.Getenv("DIRSYNC_TEST_POSTGRES_DSN")
-	if admin == "" {
-		if os.Getenv("DIRSYNC_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("DIRSYNC_REQUIRE_POSTGRES=1 but DIRSYNC_TEST_POSTGRES_DSN is not set")
-		}
-		t.Skip("DIRSYNC_TEST_POSTGRES_DSN not set")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	require.NoError(t, err)
-	db := fmt.Sprintf("dirsyncd_test_%d", time.Now().UnixNano())
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+db)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)")
-		conn.Close(context.Background())
-	})
-	u, err := url.Parse(admin)
-	require.NoError(t, err)
-	u.Path = "/" + db
-	return u.String()
-}
+// testDatabase creates an empty database, dropped when the test ends, and returns its DSN
+// (see pgtest for when it skips).
+func testDatabase(t *testing.T) string { return pgtest.Database(t, "") }

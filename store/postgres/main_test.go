@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,12 +15,11 @@ import (
 
 	"github.com/dirsync/dirsync/store"
 	"github.com/dirsync/dirsync/store/postgres"
+	"github.com/dirsync/dirsync/store/postgres/pgtest"
 )
 
-// The tests run against the PostgreSQL server of DIRSYNC_TEST_POSTGRES_DSN, a postgres:// URL
-// of a database the tests may create databases from (.ci/postgres.sh prints one), and skip
-// without it, unless DIRSYNC_REQUIRE_POSTGRES=1 (see TestPostgresRequired). Each test gets a
-// database of its own, created from a template migrated once per run.
+// The tests run against the PostgreSQL server of DIRSYNC_TEST_POSTGRES_DSN (see pgtest). Each
+// test gets a database of its own, created from a template migrated once per run.
 
 var adminDSN = os.Getenv("DIRSYNC_TEST_POSTGRES_DSN")
 
@@ -33,48 +30,15 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-// TestPostgresRequired fails, rather than letting every other test skip, when CI asks for
-// the postgres tests and gives them no server.
-func TestPostgresRequired(t *testing.T) {
-	if os.Getenv("DIRSYNC_REQUIRE_POSTGRES") == "1" && adminDSN == "" {
-		t.Fatal("DIRSYNC_REQUIRE_POSTGRES=1 but DIRSYNC_TEST_POSTGRES_DSN is not set: " +
-			`run eval "$(bash .ci/postgres.sh)" first`)
-	}
-}
-
 func needPostgres(t testing.TB) {
 	t.Helper()
-	if adminDSN == "" {
-		t.Skip("DIRSYNC_TEST_POSTGRES_DSN is not set")
-	}
-}
-
-// dsnFor returns the DSN of database db on the admin DSN's server.
-func dsnFor(t testing.TB, db string) string {
-	t.Helper()
-	u, err := url.Parse(adminDSN)
-	require.NoError(t, err, "DIRSYNC_TEST_POSTGRES_DSN must be a postgres:// URL")
-	u.Path = "/" + db
-	return u.String()
-}
-
-// admin runs sql on the admin database.
-func admin(t testing.TB, sql string, args ...any) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, adminDSN)
-	require.NoError(t, err)
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(ctx, sql, args...)
-	require.NoError(t, err, sql)
+	pgtest.AdminDSN(t)
 }
 
 var (
 	templateOnce sync.Once
 	templateName string // set once the template exists
 	templateErr  error
-	databases    atomic.Int64
 )
 
 // template returns the name of the migrated template database, creating it on first use.
@@ -98,7 +62,7 @@ func template(t testing.TB) string {
 			return
 		}
 		templateName = name
-		_, templateErr = postgres.Migrate(ctx, dsnFor(t, name))
+		_, templateErr = postgres.Migrate(ctx, pgtest.DSNFor(t, name))
 	})
 	require.NoError(t, templateErr, "template database")
 	return templateName
@@ -120,11 +84,7 @@ func dropTemplate() {
 func newDatabase(t testing.TB) string {
 	t.Helper()
 	needPostgres(t)
-	tmpl := template(t)
-	name := fmt.Sprintf("dirsync_test_%d_%d", os.Getpid(), databases.Add(1))
-	admin(t, "CREATE DATABASE "+name+" TEMPLATE "+tmpl)
-	t.Cleanup(func() { admin(t, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	return dsnFor(t, name)
+	return pgtest.Database(t, template(t))
 }
 
 // testPoll is the poll interval of the tests' stores: short, so that a test of the poll is

@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sync"
 	"testing"
 
@@ -12,16 +10,13 @@ import (
 
 	"github.com/dirsync/dirsync/store"
 	"github.com/dirsync/dirsync/store/postgres"
+	"github.com/dirsync/dirsync/store/postgres/pgtest"
 )
 
 // emptyDatabase creates a database without the schema, dropped when t ends.
 func emptyDatabase(t *testing.T) string {
 	t.Helper()
-	needPostgres(t)
-	name := fmt.Sprintf("dirsync_test_%d_%d", os.Getpid(), databases.Add(1))
-	admin(t, "CREATE DATABASE "+name)
-	t.Cleanup(func() { admin(t, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	return dsnFor(t, name)
+	return pgtest.Database(t, "")
 }
 
 func queryInt(t *testing.T, dsn, sql string) int64 {
