@@ -26,7 +26,11 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	return fmt.Sprintf("%s: HTTP %d %s (%s %s)", e.Endpoint, e.Status, joinNonEmpty(e.Code, e.Message), e.Method, e.URL)
+	detail := joinNonEmpty(e.Code, e.Message)
+	if detail != "" {
+		detail = " " + detail
+	}
+	return fmt.Sprintf("%s: HTTP %d%s (%s %s)", e.Endpoint, e.Status, detail, e.Method, e.URL)
 }
 
 func newStatusError(r Request, u *url.URL, resp *Response) *StatusError {
@@ -38,7 +42,8 @@ func newStatusError(r Request, u *url.URL, resp *Response) *StatusError {
 // vendorError reads an error code and message from the error bodies of the APIs dirsync
 // talks to: Okta {errorCode, errorSummary}; Microsoft Graph {error:{code, message}};
 // Google {error:{code, message, errors:[{reason}]}}; OAuth {error, error_description};
-// AWS {__type, message}; GitHub, GitLab, Auth0, OneLogin, PingOne {code?, message}.
+// AWS {__type, message}; OneLogin {name, message} and (API v1) {status:{type, message}};
+// GitHub, GitLab, Auth0, PingOne {code?, message}.
 // A body that is not JSON gives its first line as the message.
 func vendorError(body []byte) (code, message string) {
 	var v struct {
@@ -50,6 +55,11 @@ func vendorError(body []byte) (code, message string) {
 		Code         json.RawMessage `json:"code"`
 		Message      json.RawMessage `json:"message"`
 		UpperMessage string          `json:"Message"`
+		Name         string          `json:"name"`
+		Status       struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"status"`
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
 		line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
@@ -73,8 +83,8 @@ func vendorError(body []byte) (code, message string) {
 	if i := strings.LastIndex(typ, "#"); i >= 0 { // AWS may prefix a namespace
 		typ = typ[i+1:]
 	}
-	code = firstNonEmpty(v.ErrorCode, jsonString(nested.Code), typ, jsonString(v.Code), errString)
-	message = firstNonEmpty(v.ErrorSummary, nested.Message, jsonString(v.Message), v.Description, v.UpperMessage)
+	code = firstNonEmpty(v.ErrorCode, jsonString(nested.Code), typ, jsonString(v.Code), errString, v.Name, v.Status.Type)
+	message = firstNonEmpty(v.ErrorSummary, nested.Message, jsonString(v.Message), v.Description, v.UpperMessage, v.Status.Message)
 	if message == "" && len(v.Message) > 0 && v.Message[0] == '{' {
 		message = string(v.Message) // GitLab validation errors: {"message": {"field": ["…"]}}
 	}

@@ -25,6 +25,8 @@ func TestVendorError(t *testing.T) {
 		{"auth0", `{"statusCode":400,"error":"Bad Request","message":"You can only page through the first 1000 records.","errorCode":"invalid_paging"}`,
 			"invalid_paging", "You can only page through the first 1000 records."},
 		{"pingone", `{"id":"5d7e","code":"INVALID_DATA","message":"The request could not be completed."}`, "INVALID_DATA", "The request could not be completed."},
+		{"onelogin", `{"statusCode":401,"name":"Unauthorized","message":"Authentication Failure"}`, "Unauthorized", "Authentication Failure"},
+		{"onelogin v1", `{"status":{"error":true,"code":400,"type":"bad request","message":"Invalid cursor"}}`, "bad request", "Invalid cursor"},
 		{"html", "<html>\n<body>Bad Gateway</body></html>", "", "<html>"},
 		{"empty", ``, "", ""},
 	}

@@ -14,6 +14,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -32,6 +34,50 @@ func ClientCredentials(tokenURL, clientID, clientSecret string, scopes []string,
 	cfg := &clientcredentials.Config{ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL,
 		Scopes: scopes, EndpointParams: params, AuthStyle: style}
 	return cfg.Token
+}
+
+// JSONClientCredentials fetches tokens with the client-credentials grant sent as the JSON
+// body {"grant_type":"client_credentials"}, the client authenticated with HTTP Basic — the
+// form OneLogin documents (golang.org/x/oauth2 only sends form bodies).
+func JSONClientCredentials(tokenURL, clientID, clientSecret string) TokenFunc {
+	return func(ctx context.Context) (*oauth2.Token, error) {
+		hc, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
+		if hc == nil {
+			hc = http.DefaultClient
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(`{"grant_type":"client_credentials"}`))
+		if err != nil {
+			return nil, err
+		}
+		req.SetBasicAuth(clientID, clientSecret)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		start := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, &oauth2.RetrieveError{Response: resp, Body: body}
+		}
+		var t struct {
+			AccessToken string `json:"access_token"`
+			ExpiresIn   int64  `json:"expires_in"`
+		}
+		if err := json.Unmarshal(body, &t); err != nil {
+			return nil, fmt.Errorf("decoding the token response: %w", err)
+		}
+		tok := &oauth2.Token{AccessToken: t.AccessToken, TokenType: "Bearer"}
+		if t.ExpiresIn > 0 {
+			tok.Expiry = start.Add(time.Duration(t.ExpiresIn) * time.Second)
+		}
+		return tok, nil
+	}
 }
 
 // Assertion configures the private-key JWT client authentication of RFC 7523 (Okta service

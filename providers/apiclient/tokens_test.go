@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -63,6 +64,33 @@ func TestClientCredentialsBasic(t *testing.T) {
 	_, err := ClientCredentials(srv.URL, "cid", "csecret", nil, nil, oauth2.AuthStyleInHeader)(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, url.Values{"grant_type": {"client_credentials"}}, (*forms)[0])
+}
+
+func TestJSONClientCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, secret, ok := r.BasicAuth()
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if !ok || id != "cid" || secret != "csecret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"statusCode":401,"name":"Unauthorized","message":"Authentication Failure"}`)
+			return
+		}
+		require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		require.JSONEq(t, `{"grant_type":"client_credentials"}`, string(body))
+		fmt.Fprint(w, `{"access_token":"at-1","created_at":"2026-11-29T10:00:00.000Z","expires_in":36000,"refresh_token":null,"token_type":"bearer","account_id":1}`)
+	}))
+	defer srv.Close()
+	tok, err := JSONClientCredentials(srv.URL, "cid", "csecret")(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "at-1", tok.AccessToken)
+	require.WithinDuration(t, time.Now().Add(10*time.Hour), tok.Expiry, time.Minute)
+
+	c, err := New(Config{BaseURL: srv.URL, Auth: OAuth2(JSONClientCredentials(srv.URL, "cid", "wrong"))})
+	require.NoError(t, err)
+	_, err = c.Get(context.Background(), "users", "users")
+	require.ErrorContains(t, err, "token request: HTTP 401 Unauthorized: Authentication Failure")
+	require.NotContains(t, err.Error(), "wrong")
 }
 
 func TestTokenErrorKeepsOAuthCode(t *testing.T) {
