@@ -16,8 +16,10 @@ import (
 type Auth interface {
 	// apply sets the request's credentials.
 	apply(ctx context.Context, req *http.Request) error
-	// renew drops a cached credential after a 401; false when there is none to renew.
-	renew() bool
+	// renew drops the cached credential after a 401 answered a request that carried used
+	// (its Authorization header), unless another request renewed it meanwhile; false when
+	// there is nothing to renew.
+	renew(used string) bool
 	// use gives the HTTP client that token requests go through and the directory they
 	// are counted for.
 	use(hc *http.Client, directory string)
@@ -33,7 +35,7 @@ func (h *header) apply(_ context.Context, req *http.Request) error {
 	req.Header.Set(h.name, h.value)
 	return nil
 }
-func (h *header) renew() bool              { return false }
+func (h *header) renew(string) bool        { return false }
 func (h *header) use(*http.Client, string) {}
 
 // TokenFunc fetches a new OAuth2 access token. ctx carries the client's HTTP client under
@@ -57,10 +59,12 @@ type tokenAuth struct {
 
 func (a *tokenAuth) use(hc *http.Client, directory string) { a.hc, a.directory = hc, directory }
 
-func (a *tokenAuth) renew() bool {
+func (a *tokenAuth) renew(used string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.tok = nil
+	if a.tok != nil && a.tok.Type()+" "+a.tok.AccessToken == used {
+		a.tok = nil
+	}
 	return true
 }
 

@@ -13,6 +13,7 @@ package apiclient
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -131,6 +132,8 @@ type Response struct {
 	Body   []byte
 	// URL is the URL that was requested.
 	URL *url.URL
+
+	authorization string // the request's Authorization header, for renewing a rejected token
 }
 
 // Get is Do of a GET without headers.
@@ -191,6 +194,10 @@ func (c *Client) send(ctx context.Context, r Request, u *url.URL) (*Response, er
 	resp, err := c.http.Do(req)
 	if err != nil {
 		observe(ctx, c.cfg.Directory, r.Endpoint, "error", time.Since(start))
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its URL holds the query; the caller names the request without it
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -202,7 +209,7 @@ func (c *Client) send(ctx context.Context, r Request, u *url.URL) (*Response, er
 	if int64(len(body)) > c.cfg.MaxResponseBytes {
 		return nil, fmt.Errorf("%s %s: response larger than %d bytes", r.Method, redact(u), c.cfg.MaxResponseBytes)
 	}
-	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body, URL: u}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body, URL: u, authorization: req.Header.Get("Authorization")}
 	c.noteLimits(out)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return out, newStatusError(r, u, out)

@@ -165,7 +165,7 @@ func TestSpentBudgetHoldsRequests(t *testing.T) {
 func TestTransportErrorsRetried(t *testing.T) {
 	var n atomic.Int32
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
+		if n.Add(1) <= 1 {
 			conn, _, err := w.(http.Hijacker).Hijack()
 			require.NoError(t, err)
 			conn.Close() // the connection drops mid-request
@@ -173,10 +173,15 @@ func TestTransportErrorsRetried(t *testing.T) {
 		}
 		fmt.Fprint(w, `{}`)
 	})
-	c := newTestClient(t, h, Config{})
-	_, err := c.Get(context.Background(), "users", "users")
+	c := newTestClient(t, h, Config{MaxAttempts: 2})
+	_, err := c.Get(context.Background(), "users", "users?filter=secret")
 	require.NoError(t, err)
 	require.Equal(t, int32(2), n.Load())
+
+	n.Store(-10) // every try drops the connection
+	_, err = c.Get(context.Background(), "users", "users?filter=secret")
+	require.ErrorContains(t, err, "gave up after 2 attempts: GET "+c.base.String()+"users: ")
+	require.NotContains(t, err.Error(), "secret", "the query is left out of errors")
 }
 
 func TestTimeoutRetried(t *testing.T) {
@@ -275,6 +280,33 @@ func TestOAuth2RenewsOnceOn401(t *testing.T) {
 		got = append(got, r.Header.Get("Authorization"))
 	}
 	require.Equal(t, []string{"Bearer tok1", "Bearer tok1", "Bearer tok2", "Bearer tok2", "Bearer tok3"}, got)
+}
+
+func TestConcurrent401sRenewOnce(t *testing.T) {
+	var fetched atomic.Int32
+	fetch := func(context.Context) (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: fmt.Sprintf("tok%d", fetched.Add(1)), Expiry: time.Now().Add(time.Hour)}, nil
+	}
+	var c *Client
+	release := make(chan struct{})
+	var waiting atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer tok1" { // revoked: every request using it fails together
+			if waiting.Add(1) == 4 {
+				close(release)
+			}
+			<-release
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	})
+	c = newTestClient(t, h, Config{Auth: OAuth2(fetch), Concurrency: 4})
+	require.NoError(t, ForEach(context.Background(), c, 4, func(ctx context.Context, i int) error {
+		_, err := c.Get(ctx, "users", "users")
+		return err
+	}))
+	require.Equal(t, int32(2), fetched.Load(), "four 401s of one token renew it once")
 }
 
 func TestTokenRenewedBeforeExpiry(t *testing.T) {

@@ -56,10 +56,7 @@ func vendorError(body []byte) (code, message string) {
 		Message      json.RawMessage `json:"message"`
 		UpperMessage string          `json:"Message"`
 		Name         string          `json:"name"`
-		Status       struct {
-			Type    string `json:"type"`
-			Message string `json:"message"`
-		} `json:"status"`
+		Status       json.RawMessage `json:"status"` // OneLogin v1: an object; GitHub: a string
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
 		line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
@@ -79,12 +76,17 @@ func vendorError(body []byte) (code, message string) {
 	if len(nested.Errors) > 0 && nested.Errors[0].Reason != "" {
 		nested.Code = json.RawMessage(`"` + nested.Errors[0].Reason + `"`)
 	}
+	var status struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(v.Status, &status)
 	typ := v.Type
 	if i := strings.LastIndex(typ, "#"); i >= 0 { // AWS may prefix a namespace
 		typ = typ[i+1:]
 	}
-	code = firstNonEmpty(v.ErrorCode, jsonString(nested.Code), typ, jsonString(v.Code), errString, v.Name, v.Status.Type)
-	message = firstNonEmpty(v.ErrorSummary, nested.Message, jsonString(v.Message), v.Description, v.UpperMessage, v.Status.Message)
+	code = firstNonEmpty(v.ErrorCode, jsonString(nested.Code), typ, jsonString(v.Code), errString, v.Name, status.Type)
+	message = firstNonEmpty(v.ErrorSummary, nested.Message, jsonString(v.Message), v.Description, v.UpperMessage, status.Message)
 	if message == "" && len(v.Message) > 0 && v.Message[0] == '{' {
 		message = string(v.Message) // GitLab validation errors: {"message": {"field": ["…"]}}
 	}

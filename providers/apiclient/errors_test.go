@@ -20,6 +20,7 @@ func TestVendorError(t *testing.T) {
 		{"aws", `{"__type":"com.amazonaws.cognito#TooManyRequestsException","message":"Rate exceeded"}`, "TooManyRequestsException", "Rate exceeded"},
 		{"aws capital", `{"__type":"ResourceNotFoundException","Message":"User pool does not exist."}`, "ResourceNotFoundException", "User pool does not exist."},
 		{"github", `{"message":"You have exceeded a secondary rate limit.","documentation_url":"https://docs.github.com"}`, "", "You have exceeded a secondary rate limit."},
+		{"github with status", `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}`, "", "Bad credentials"},
 		{"gitlab", `{"message":"401 Unauthorized"}`, "", "401 Unauthorized"},
 		{"gitlab validation", `{"message":{"per_page":["is invalid"]}}`, "", `{"per_page":["is invalid"]}`},
 		{"auth0", `{"statusCode":400,"error":"Bad Request","message":"You can only page through the first 1000 records.","errorCode":"invalid_paging"}`,

@@ -3,6 +3,7 @@ package apiclient
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,19 +13,39 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
+// reader collects the package's metrics: the global MeterProvider can be set only once.
+var reader = sync.OnceValue(func() *sdkmetric.ManualReader {
+	r := sdkmetric.NewManualReader()
+	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(r)))
+	return r
+})
+
 func TestRequestMetrics(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	before, waitsBefore := collect(t, "corp-metrics")
 	s := &script{steps: []func(http.ResponseWriter, *http.Request){
 		reply(429, map[string]string{"Retry-After": "0"}, ``), reply(200, nil, `{}`), reply(404, nil, `{}`)}}
-	c := newTestClient(t, s, Config{Directory: "corp"})
+	c := newTestClient(t, s, Config{Directory: "corp-metrics"})
 	_, err := c.Get(context.Background(), "users", "users")
 	require.NoError(t, err)
 	_, err = c.Get(context.Background(), "group members", "groups/1/users")
 	require.Error(t, err)
 
+	counts, waits := collect(t, "corp-metrics")
+	for k, v := range before {
+		counts[k] -= v
+		if counts[k] == 0 {
+			delete(counts, k)
+		}
+	}
+	require.Equal(t, map[[2]string]int64{{"users", "429"}: 1, {"users", "200"}: 1, {"group members", "404"}: 1}, counts)
+	require.Equal(t, int64(1), waits-waitsBefore)
+}
+
+// collect returns the request counts by endpoint and status, and the rate-limit waits, of
+// directory dir so far.
+func collect(t *testing.T, dir string) (map[[2]string]int64, int64) {
 	var rm metricdata.ResourceMetrics
-	require.NoError(t, reader.Collect(context.Background(), &rm))
+	require.NoError(t, reader().Collect(context.Background(), &rm))
 	counts := map[[2]string]int64{}
 	waits := int64(0)
 	for _, sm := range rm.ScopeMetrics {
@@ -35,7 +56,9 @@ func TestRequestMetrics(t *testing.T) {
 			}
 			for _, dp := range sum.DataPoints {
 				get := func(k string) string { v, _ := dp.Attributes.Value(attribute.Key(k)); return v.AsString() }
-				require.Equal(t, "corp", get("directory"))
+				if get("directory") != dir {
+					continue
+				}
 				switch m.Name {
 				case "dirsync.provider.requests":
 					counts[[2]string{get("endpoint"), get("status")}] += dp.Value
@@ -45,6 +68,5 @@ func TestRequestMetrics(t *testing.T) {
 			}
 		}
 	}
-	require.Equal(t, map[[2]string]int64{{"users", "429"}: 1, {"users", "200"}: 1, {"group members", "404"}: 1}, counts)
-	require.Equal(t, int64(1), waits)
+	return counts, waits
 }

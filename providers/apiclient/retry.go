@@ -51,7 +51,7 @@ func (c *Client) retry(ctx context.Context, r Request, u *url.URL) (*Response, e
 		}
 		var se *StatusError
 		isStatus := errors.As(err, &se)
-		if isStatus && se.Status == http.StatusUnauthorized && !renewed && c.cfg.Auth != nil && c.cfg.Auth.renew() {
+		if isStatus && se.Status == http.StatusUnauthorized && !renewed && c.cfg.Auth != nil && c.cfg.Auth.renew(resp.authorization) {
 			renewed = true
 			attempt--
 			continue
@@ -134,8 +134,10 @@ func (c *Client) serverWait(resp *Response, throttled bool) (time.Time, bool) {
 			return t, true
 		}
 	}
-	if throttled && c.cfg.Limits != nil {
-		return c.cfg.Limits.reset(resp.Header)
+	// The reset time answers a throttled request only when the budget is spent: a throttle
+	// with requests left (GitHub's secondary limits) asks for a backoff, not an hour's wait.
+	if l := c.cfg.Limits; throttled && l != nil && (l.Remaining == "" || resp.Header.Get(l.Remaining) == "0") {
+		return l.reset(resp.Header)
 	}
 	return time.Time{}, false
 }

@@ -146,7 +146,7 @@ func PrivateKeyJWT(a Assertion) (TokenFunc, error) {
 func ServiceAccount(keyJSON []byte, subject, tokenURL string, scopes ...string) (TokenFunc, error) {
 	cfg, err := google.JWTConfigFromJSON(keyJSON, scopes...)
 	if err != nil {
-		return nil, fmt.Errorf("service account key: %w", errors.Unwrap(err))
+		return nil, fmt.Errorf("service account key: %w", err)
 	}
 	cfg.Subject = subject
 	if tokenURL != "" {
