@@ -1,0 +1,158 @@
+package okta
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
+	"github.com/dirsync/dirsync/providers/providertest"
+)
+
+const (
+	userRec  = dirsyncv1.RecordType_RECORD_TYPE_USER
+	groupRec = dirsyncv1.RecordType_RECORD_TYPE_GROUP
+)
+
+// TestIncremental runs the provider under the real syncer and checks that each change in
+// Okta reaches a Sync subscriber as the right upserts and tombstones, with the requests
+// each incremental run makes.
+func TestIncremental(t *testing.T) {
+	f := newFakeOkta(t)
+	f.addGroup("00g1", "Engineering", "Builds things")
+	f.addGroup("00g2", "Sales", "Sells things")
+	f.addUser("00u1", "ACTIVE", "00g1")
+	f.addUser("00u2", "ACTIVE", "00g1", "00g2")
+	f.addUser("00u3", "ACTIVE")
+	p := newTest(t, f, tokenAuth(f))
+	h := providertest.Start(t, p)
+	require.Equal(t, []string{"00u1", "00u2", "00u3"}, providertest.Upserted(h.Changes(), userRec))
+	f.counts()
+
+	type want struct {
+		users, groups, deletedUsers, deletedGroups []string
+		requests                                   map[string]int
+	}
+	step := func(t *testing.T, w want) {
+		t.Helper()
+		st := h.Sync(t)
+		require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, st.GetLastResult(), st.GetLastError())
+		changes := h.Changes()
+		require.Equal(t, w.users, providertest.Upserted(changes, userRec), "upserted users")
+		require.Equal(t, w.groups, providertest.Upserted(changes, groupRec), "upserted groups")
+		require.Equal(t, w.deletedUsers, providertest.Deleted(changes, userRec), "deleted users")
+		require.Equal(t, w.deletedGroups, providertest.Deleted(changes, groupRec), "deleted groups")
+		require.Equal(t, w.requests, f.counts(), "requests")
+	}
+	groupsOf := func(id string) []string { return h.Users(t)[id].GetEffectiveGroupIds() }
+	filters := map[string]int{"users": 1, "groups": 1}
+
+	t.Run("no change", func(t *testing.T) {
+		step(t, want{requests: filters})
+	})
+	t.Run("add user", func(t *testing.T) {
+		f.addUser("00u4", "ACTIVE", "00g2")
+		step(t, want{users: []string{"00u4"}, requests: map[string]int{"users": 1, "groups": 1, "group members": 1}})
+		require.Equal(t, []string{"00g2"}, groupsOf("00u4"))
+		require.Equal(t, []string{"00g1", "00g2"}, groupsOf("00u2"))
+	})
+	t.Run("suspend user", func(t *testing.T) {
+		f.setStatus("00u1", "SUSPENDED")
+		step(t, want{users: []string{"00u1"}, requests: filters})
+		u := h.Users(t)["00u1"]
+		require.Equal(t, dirsyncv1.UserState_USER_STATE_SUSPENDED, u.GetState())
+		require.Equal(t, []string{"00g1"}, u.GetGroupIds())
+	})
+	t.Run("rename group", func(t *testing.T) {
+		f.renameGroup("00g1", "Platform Engineering")
+		step(t, want{groups: []string{"00g1"}, requests: filters})
+		require.Equal(t, "Platform Engineering", h.Groups(t)["00g1"].GetName())
+		require.Equal(t, []string{"00g1"}, groupsOf("00u1"))
+	})
+	t.Run("add member", func(t *testing.T) {
+		f.addMember("00g2", "00u1")
+		step(t, want{users: []string{"00u1"}, requests: map[string]int{"users": 1, "groups": 1, "group members": 1}})
+		require.Equal(t, []string{"00g1", "00g2"}, groupsOf("00u1"))
+	})
+	t.Run("remove member", func(t *testing.T) {
+		// 00u2 is in no listing of this run: it is looked up by id.
+		f.removeMember("00g1", "00u2")
+		step(t, want{users: []string{"00u2"}, requests: map[string]int{"users": 2, "groups": 1, "group members": 1}})
+		require.Equal(t, []string{"00g2"}, groupsOf("00u2"))
+	})
+	t.Run("change visible late", func(t *testing.T) {
+		// A change stamped half a minute before the last run's watermark, visible only
+		// now, is caught by the overlap.
+		f.editLate("00u3", "Late", 30*time.Second)
+		step(t, want{users: []string{"00u3"}, requests: filters})
+		require.Equal(t, "Late", h.Users(t)["00u3"].GetGivenName())
+	})
+	t.Run("delete group: 404 on the member read", func(t *testing.T) {
+		// 00g2 changes, then is deleted between the group listing and its member read.
+		f.deleteGroupDuringRun("00g2", "00u4")
+		step(t, want{users: []string{"00u1", "00u2", "00u4"}, deletedGroups: []string{"00g2"},
+			requests: map[string]int{"users": 2, "groups": 1, "group members": 1}})
+		require.Equal(t, []string{"00g1"}, groupsOf("00u1"))
+		require.Empty(t, groupsOf("00u2"))
+		require.Empty(t, groupsOf("00u4"))
+	})
+	t.Run("delete user: deactivation", func(t *testing.T) {
+		f.setStatus("00u3", "DEPROVISIONED")
+		step(t, want{deletedUsers: []string{"00u3"}, requests: filters})
+	})
+	t.Run("delete user: gone from its group", func(t *testing.T) {
+		f.addUser("00u5", "ACTIVE", "00g1")
+		step(t, want{users: []string{"00u5"}, requests: map[string]int{"users": 1, "groups": 1, "group members": 1}})
+		f.deleteUser("00u5")
+		step(t, want{deletedUsers: []string{"00u5"}, requests: map[string]int{"users": 2, "groups": 1, "group members": 1}})
+		require.Equal(t, []string{"00g1"}, groupsOf("00u1"))
+	})
+	t.Run("delete group and user: full sync", func(t *testing.T) {
+		f.deleteGroup("00g1") // Okta's filters do not show deletions
+		f.deleteUser("00u4")  // in no group
+		step(t, want{requests: filters})
+		require.Contains(t, h.Groups(t), "00g1")
+		// A restart loses the membership index: the next run is a full sync, which
+		// finds both gone (the syncer's full_sync_interval does the same).
+		p.mem.forget()
+		step(t, want{users: []string{"00u1"}, deletedUsers: []string{"00u4"}, deletedGroups: []string{"00g1"},
+			requests: map[string]int{"users": 1, "groups": 1}})
+		require.Empty(t, groupsOf("00u1"))
+		require.Empty(t, h.Groups(t))
+		// Incremental again afterwards.
+		step(t, want{requests: filters})
+	})
+}
+
+// TestCursor checks which cursors a provider accepts: those of the results it handed out
+// last and before (a result the syncer did not store), not unknown or garbled ones.
+func TestCursor(t *testing.T) {
+	f := newFakeOkta(t)
+	f.addGroup("00g1", "Engineering", "")
+	f.addUser("00u1", "ACTIVE", "00g1")
+	f.addUser("00u2", "ACTIVE")
+	p := newTest(t, f, tokenAuth(f))
+	a := syncOnce(t, p, nil).Cursor
+
+	f.addMember("00g1", "00u2")
+	first := syncOnce(t, p, a)
+	require.False(t, first.Full)
+	require.Equal(t, []string{"00u2"}, userIDs(first))
+	require.Equal(t, []string{"00g1"}, first.Users[0].GroupIds)
+
+	// The syncer did not store first: the same cursor gives the same delta again.
+	again := syncOnce(t, p, a)
+	require.Equal(t, userIDs(first), userIDs(again))
+	require.Equal(t, first.Users[0].GroupIds, again.Users[0].GroupIds)
+
+	for name, c := range map[string][]byte{"superseded": first.Cursor, "garbled": []byte("{"), "foreign": []byte(`{"v":9}`)} {
+		_, err := p.Sync(context.Background(), c)
+		require.ErrorIs(t, err, providers.ErrCursorExpired, name)
+	}
+	res := syncOnce(t, p, again.Cursor)
+	require.True(t, res.Unchanged)
+	require.Equal(t, again.Cursor, res.Cursor)
+}
