@@ -7,6 +7,7 @@ import (
 	"github.com/dirsync/dirsync/providers/auth0"
 	"github.com/dirsync/dirsync/providers/blob"
 	"github.com/dirsync/dirsync/providers/cognito"
+	"github.com/dirsync/dirsync/providers/entra"
 	"github.com/dirsync/dirsync/providers/github"
 	"github.com/dirsync/dirsync/providers/gitlab"
 	"github.com/dirsync/dirsync/providers/google"
@@ -21,6 +22,7 @@ func Registry() *providers.Registry {
 	auth0.Register(r)
 	blob.Register(r)
 	cognito.Register(r)
+	entra.Register(r)
 	github.Register(r)
 	gitlab.Register(r)
 	google.Register(r)
