@@ -12,12 +12,12 @@ import (
 )
 
 type fakeOptions struct {
-	URL      string        `yaml:"url" desc:"The API base URL" required:"true"`
-	Token    string        `yaml:"api_token" desc:"API token" secret:"true" required:"true"`
-	PageSize int           `yaml:"page_size" desc:"Items per page" default:"100"`
-	Timeout  time.Duration `yaml:"timeout" desc:"Request timeout" default:"30s"`
-	Groups   []string      `yaml:"groups" desc:"Only these groups"`
-	Nested   bool          `yaml:"nested" desc:"Follow nested groups"`
+	URL           string        `yaml:"url" desc:"The API base URL" required:"true"`
+	Token         string        `yaml:"api_token" desc:"API token" secret:"true" required:"true"`
+	PageSize      int           `yaml:"page_size" desc:"Items per page" default:"100"`
+	Timeout       time.Duration `yaml:"timeout" desc:"Request timeout" default:"30s"`
+	Groups        []string      `yaml:"groups" desc:"Only these groups"`
+	Nested        bool          `yaml:"nested" desc:"Follow nested groups"`
 	sharedOptions `yaml:",inline"`
 }
 

@@ -190,9 +190,13 @@ func (c *Client) send(ctx context.Context, r Request, u *url.URL) (*Response, er
 			return nil, err
 		}
 	}
+	ctx, span := startSpan(ctx, c.cfg.Directory, r)
+	defer span.End()
+	req = req.WithContext(ctx)
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		endSpan(span, 0, err)
 		observe(ctx, c.cfg.Directory, r.Endpoint, "error", time.Since(start))
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -202,6 +206,7 @@ func (c *Client) send(ctx context.Context, r Request, u *url.URL) (*Response, er
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	endSpan(span, resp.StatusCode, err)
 	observe(ctx, c.cfg.Directory, r.Endpoint, statusLabel(resp.StatusCode, err), time.Since(start))
 	if err != nil {
 		return nil, err

@@ -188,10 +188,14 @@ func (h *Harness) live(t testing.TB, typ dirsyncv1.RecordType) []*dirsyncv1.Reco
 
 // Upserted returns the ids of the live records of type typ among recs; Deleted the ids of
 // tombstones. Both are sorted.
-func Upserted(recs []*dirsyncv1.Record, typ dirsyncv1.RecordType) []string { return ids(recs, typ, false) }
+func Upserted(recs []*dirsyncv1.Record, typ dirsyncv1.RecordType) []string {
+	return ids(recs, typ, false)
+}
 
 // Deleted returns the sorted ids of the tombstones of type typ among recs.
-func Deleted(recs []*dirsyncv1.Record, typ dirsyncv1.RecordType) []string { return ids(recs, typ, true) }
+func Deleted(recs []*dirsyncv1.Record, typ dirsyncv1.RecordType) []string {
+	return ids(recs, typ, true)
+}
 
 func ids(recs []*dirsyncv1.Record, typ dirsyncv1.RecordType, deleted bool) []string {
 	var out []string

@@ -2,23 +2,57 @@ package apiclient
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
-// reader collects the package's metrics: the global MeterProvider can be set only once.
-var reader = sync.OnceValue(func() *sdkmetric.ManualReader {
-	r := sdkmetric.NewManualReader()
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(r)))
-	return r
-})
+// reader and spans collect the package's metrics and spans: the global providers can be set
+// only once.
+var (
+	reader = sync.OnceValue(func() *sdkmetric.ManualReader {
+		r := sdkmetric.NewManualReader()
+		otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(r)))
+		return r
+	})
+	spans = sync.OnceValue(func() *tracetest.SpanRecorder {
+		r := tracetest.NewSpanRecorder()
+		otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r)))
+		return r
+	})
+)
+
+func TestRequestSpans(t *testing.T) {
+	rec := spans()
+	s := &script{steps: []func(http.ResponseWriter, *http.Request){
+		reply(503, nil, ``), reply(200, nil, `{}`)}}
+	dir := fmt.Sprintf("corp-spans-%d", time.Now().UnixNano())
+	c := newTestClient(t, s, Config{Directory: dir})
+	_, err := c.Get(context.Background(), "group members", "groups/1/users")
+	require.NoError(t, err)
+	var got []string
+	for _, sp := range rec.Ended() {
+		for _, a := range sp.Attributes() {
+			if a.Key == "directory" && a.Value.AsString() == dir {
+				got = append(got, fmt.Sprintf("%s %s", sp.Name(), sp.Status().Code))
+			}
+		}
+	}
+	require.Equal(t, []string{"provider group members Error", "provider group members Unset"}, got)
+	for _, r := range s.seen {
+		require.Empty(t, r.Header.Get("Traceparent"), "no trace context goes to the IdP")
+	}
+}
 
 func TestRequestMetrics(t *testing.T) {
 	before, waitsBefore := collect(t, "corp-metrics")

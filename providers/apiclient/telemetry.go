@@ -2,16 +2,41 @@ package apiclient
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/dirsync/dirsync/providers"
 )
+
+var tracer = otel.Tracer("github.com/dirsync/dirsync/providers/apiclient")
+
+// startSpan starts the span of one try of r, a child of the sync run's span. No trace
+// context is sent to the IdP.
+func startSpan(ctx context.Context, directory string, r Request) (context.Context, trace.Span) {
+	return tracer.Start(ctx, "provider "+r.Endpoint, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("directory", directory), attribute.String("http.request.method", r.Method)))
+}
+
+// endSpan records a try's outcome: its HTTP status, or the error that left none.
+func endSpan(span trace.Span, status int, err error) {
+	if status != 0 {
+		span.SetAttributes(attribute.Int("http.response.status_code", status))
+	}
+	switch {
+	case err != nil:
+		span.SetStatus(codes.Error, err.Error())
+	case status >= 400:
+		span.SetStatus(codes.Error, http.StatusText(status))
+	}
+}
 
 // instruments are the provider request metrics, recorded through the global OpenTelemetry
 // MeterProvider (dirsyncd installs the exporter).
