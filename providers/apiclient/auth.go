@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
 )
 
 // Auth authenticates requests. Credentials are sent only to the base URL's host: a next
@@ -52,6 +53,8 @@ type tokenAuth struct {
 	hc        *http.Client
 	directory string
 
+	flight singleflight.Group
+
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	renewAt time.Time
@@ -77,28 +80,39 @@ func (a *tokenAuth) apply(ctx context.Context, req *http.Request) error {
 	return nil
 }
 
-// token returns the cached token or fetches one; concurrent callers share one fetch.
+// token returns the cached token or fetches one. Callers that ask while a fetch is in
+// flight share its outcome, a failure included: N concurrent requests with a bad
+// credential make one token request, not N.
 func (a *tokenAuth) token(ctx context.Context) (*oauth2.Token, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.tok != nil && time.Now().Before(a.renewAt) {
-		return a.tok, nil
+	tok, valid := a.tok, a.tok != nil && time.Now().Before(a.renewAt)
+	a.mu.Unlock()
+	if valid {
+		return tok, nil
 	}
-	start := time.Now()
-	tok, err := a.fetch(context.WithValue(ctx, oauth2.HTTPClient, a.hc))
-	status := "200"
+	v, err, _ := a.flight.Do("token", func() (any, error) {
+		start := time.Now()
+		tok, err := a.fetch(context.WithValue(ctx, oauth2.HTTPClient, a.hc))
+		status := "200"
+		if err != nil {
+			status = "error"
+		}
+		observe(ctx, a.directory, "token", status, time.Since(start))
+		switch {
+		case err != nil:
+			return nil, tokenError(err)
+		case tok.AccessToken == "":
+			return nil, &TokenError{Err: errors.New("response has no access_token")}
+		}
+		a.mu.Lock()
+		a.tok, a.renewAt = tok, renewTime(start, tok.Expiry)
+		a.mu.Unlock()
+		return tok, nil
+	})
 	if err != nil {
-		status = "error"
+		return nil, err
 	}
-	observe(ctx, a.directory, "token", status, time.Since(start))
-	if err != nil {
-		return nil, tokenError(err)
-	}
-	if tok.AccessToken == "" {
-		return nil, &TokenError{Err: errors.New("response has no access_token")}
-	}
-	a.tok, a.renewAt = tok, renewTime(start, tok.Expiry)
-	return tok, nil
+	return v.(*oauth2.Token), nil
 }
 
 // renewTime is when a token fetched at start and expiring at expiry should be replaced.
