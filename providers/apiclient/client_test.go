@@ -16,18 +16,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/dirsync/dirsync/providers"
+	"github.com/dirsync/dirsync/providers/providertest"
 )
 
-// counting is a providers.Progress that counts.
-type counting struct {
-	requests, waits atomic.Int64
-}
-
-func (c *counting) Request()                  { c.requests.Add(1) }
-func (c *counting) RateLimited(time.Duration) { c.waits.Add(1) }
-func (c *counting) Read(int, int)             {}
-
-// script serves its responses in order, one per request, and records the requests.
 type script struct {
 	mu    sync.Mutex
 	steps []func(w http.ResponseWriter, r *http.Request)
@@ -115,7 +106,7 @@ func TestRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &script{steps: tt.steps}
 			c := newTestClient(t, s, tt.cfg)
-			p := &counting{}
+			p := &providertest.Progress{}
 			start := time.Now()
 			resp, err := c.Get(providers.WithProgress(context.Background(), p), "users", "users?limit=200")
 			if tt.wantErr != "" {
@@ -130,8 +121,8 @@ func TestRetries(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, `{"ok":true}`, string(resp.Body))
 			require.GreaterOrEqual(t, time.Since(start), tt.minWait)
-			require.Equal(t, int64(s.count()), p.requests.Load())
-			require.Equal(t, tt.wantWait, p.waits.Load() > 0)
+			require.Equal(t, s.count(), p.Requests())
+			require.Equal(t, tt.wantWait, len(p.Waits()) > 0)
 			require.Equal(t, "/api/v1/users", s.seen[0].URL.Path)
 			require.Equal(t, "limit=200", s.seen[0].URL.RawQuery)
 		})
@@ -151,13 +142,13 @@ func TestSpentBudgetHoldsRequests(t *testing.T) {
 		fmt.Fprint(w, `{}`)
 	})
 	c := newTestClient(t, h, Config{Limits: &RateLimitHeaders{Remaining: "X-Rate-Limit-Remaining", Reset: "X-Rate-Limit-Reset"}})
-	p := &counting{}
+	p := &providertest.Progress{}
 	ctx := providers.WithProgress(context.Background(), p)
 	_, err := c.Get(ctx, "users", "users")
 	require.NoError(t, err)
 	_, err = c.Get(ctx, "users", "users")
 	require.NoError(t, err)
-	require.Equal(t, int64(1), p.waits.Load())
+	require.Len(t, p.Waits(), 1)
 	resetAt, _ := strconv.ParseInt(reset, 10, 64)
 	require.False(t, times[1].Before(time.Unix(resetAt, 0)), "the second request went out before the reset")
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
@@ -28,10 +27,7 @@ func newTestProvider(t testing.TB, o Options, tu tuning) *provider {
 }
 
 func TestOptions(t *testing.T) {
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("auth0")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "auth0")
 	opt, ok := typ.Option("client_secret")
 	require.True(t, ok)
 	require.True(t, opt.Secret)
@@ -39,32 +35,18 @@ func TestOptions(t *testing.T) {
 	opt, _ = typ.Option("group_source")
 	require.Equal(t, "roles", opt.Default)
 
-	tests := []struct {
-		name, yaml, wantErr string
-	}{
-		{"missing domain", "{client_id: c, client_secret: topsecret}", `option "domain": required`},
-		{"missing client_id", "{domain: a.auth0.com, client_secret: topsecret}", `option "client_id": required`},
-		{"missing client_secret", "{domain: a.auth0.com, client_id: c}", `option "client_secret": required`},
-		{"domain with scheme", "{domain: 'https://a.auth0.com', client_id: c, client_secret: topsecret}", `option "domain": "https://a.auth0.com" is not a host name`},
-		{"domain with path", "{domain: 'a.auth0.com/api/v2', client_id: c, client_secret: topsecret}", `option "domain"`},
-		{"bad group_source", "{domain: a.auth0.com, client_id: c, client_secret: topsecret, group_source: groups}", `option "group_source": "groups" is not roles or organizations`},
-		{"bad api_url", "{domain: a.auth0.com, client_id: c, client_secret: topsecret, api_url: 'ftp://x'}", `option "api_url"`},
-		{"roles", "{domain: a.auth0.com, client_id: c, client_secret: topsecret}", ""},
-		{"organizations", "{domain: a.auth0.com, client_id: c, client_secret: topsecret, group_source: organizations}", ""},
+	tests := []providertest.OptionsCase{
+		{Name: "missing domain", Options: "{client_id: c, client_secret: topsecret}", WantErr: `option "domain": required`},
+		{Name: "missing client_id", Options: "{domain: a.auth0.com, client_secret: topsecret}", WantErr: `option "client_id": required`},
+		{Name: "missing client_secret", Options: "{domain: a.auth0.com, client_id: c}", WantErr: `option "client_secret": required`},
+		{Name: "domain with scheme", Options: "{domain: 'https://a.auth0.com', client_id: c, client_secret: topsecret}", WantErr: `option "domain": "https://a.auth0.com" is not a host name`},
+		{Name: "domain with path", Options: "{domain: 'a.auth0.com/api/v2', client_id: c, client_secret: topsecret}", WantErr: `option "domain"`},
+		{Name: "bad group_source", Options: "{domain: a.auth0.com, client_id: c, client_secret: topsecret, group_source: groups}", WantErr: `option "group_source": "groups" is not roles or organizations`},
+		{Name: "bad api_url", Options: "{domain: a.auth0.com, client_id: c, client_secret: topsecret, api_url: 'ftp://x'}", WantErr: `option "api_url"`},
+		{Name: "roles", Options: "{domain: a.auth0.com, client_id: c, client_secret: topsecret}"},
+		{Name: "organizations", Options: "{domain: a.auth0.com, client_id: c, client_secret: topsecret, group_source: organizations}"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var node yaml.Node
-			require.NoError(t, yaml.Unmarshal([]byte(tt.yaml), &node))
-			_, err := typ.New(node.Content[0], providers.Deps{Directory: "d"})
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorContains(t, err, tt.wantErr)
-			require.NotContains(t, err.Error(), "topsecret")
-		})
-	}
+	providertest.CheckOptions(t, typ, tests, "topsecret")
 }
 
 // TestSyncListing reads a small tenant through the paged listing: three pages of users,
@@ -86,9 +68,7 @@ func TestSyncListing(t *testing.T) {
 		{ID: "rol_e", Name: "everyone"},
 	}
 	p := newTestProvider(t, f.options(), tuning{pageSize: 2, minRetryDelay: time.Millisecond})
-	res, err := p.Sync(context.Background(), nil)
-	require.NoError(t, err)
-	require.True(t, res.Full)
+	res := providertest.FullSync(t, p)
 
 	users := map[string]*dirsyncv1.User{}
 	for _, u := range res.Users {
@@ -108,11 +88,11 @@ func TestSyncListing(t *testing.T) {
 	require.Equal(t, "admins", res.Groups[0].GetName())
 	require.Equal(t, "Administrators", res.Groups[0].GetDescription())
 
-	require.Equal(t, 1, f.count("token"))
-	require.Equal(t, 3, f.count("users"), "5 users, 2 per page")
-	require.Equal(t, 3, f.count("roles"), "5 roles, 2 per page")
-	require.Equal(t, 3+1+1+1+1, f.count("role members"), "checkpoint pages of 2 for 5, 1, 0, 2 and 0 members")
-	require.Zero(t, f.count("users export"), "a small tenant needs no export job")
+	require.Equal(t, 1, f.counts.Count("token"))
+	require.Equal(t, 3, f.counts.Count("users"), "5 users, 2 per page")
+	require.Equal(t, 3, f.counts.Count("roles"), "5 roles, 2 per page")
+	require.Equal(t, 3+1+1+1+1, f.counts.Count("role members"), "checkpoint pages of 2 for 5, 1, 0, 2 and 0 members")
+	require.Zero(t, f.counts.Count("users export"), "a small tenant needs no export job")
 }
 
 // TestSyncExportBeyondListingLimit is the issue's requirement: a tenant of 5,000 users,
@@ -133,9 +113,9 @@ func TestSyncExportBeyondListingLimit(t *testing.T) {
 	require.Equal(t, []string{"rol_0000000000000000", "rol_0000000000000006", "rol_0000000000000049"}, last.GetGroupIds())
 	require.Equal(t, dirsyncv1.UserState_USER_STATE_SUSPENDED, users[fmt.Sprintf("auth0|%024d", 3)].GetState())
 	require.Len(t, h.Groups(t), 50)
-	require.Equal(t, 1, f.count("users"), "one listing page shows the total; the rest comes from the export")
-	require.Equal(t, 1, f.count("users export"))
-	require.Equal(t, 1, f.count("users export download"))
+	require.Equal(t, 1, f.counts.Count("users"), "one listing page shows the total; the rest comes from the export")
+	require.Equal(t, 1, f.counts.Count("users export"))
+	require.Equal(t, 1, f.counts.Count("users export download"))
 	require.Zero(t, f.leaked, "the token must not go to the export file's host")
 }
 
@@ -149,7 +129,7 @@ func TestListingNeverPassesTheLimit(t *testing.T) {
 	// The first page says 3 users; then the tenant "grows".
 	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "users" && n == 1 {
-			writeJSON(w, http.StatusOK, map[string]any{"start": 0, "limit": 2, "length": 2, "total": 3,
+			providertest.WriteJSON(w, http.StatusOK, map[string]any{"start": 0, "limit": 2, "length": 2, "total": 3,
 				"users": []map[string]any{{"user_id": "auth0|x1"}, {"user_id": "auth0|x2"}}})
 			return true
 		}
@@ -159,8 +139,8 @@ func TestListingNeverPassesTheLimit(t *testing.T) {
 	res, err := p.Sync(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, res.Users, 7, "the export's users, not the listing's")
-	require.Equal(t, 2, f.count("users"))
-	require.Equal(t, 1, f.count("users export"))
+	require.Equal(t, 2, f.counts.Count("users"))
+	require.Equal(t, 1, f.counts.Count("users export"))
 }
 
 func TestTokenRenewedOnceAfter401(t *testing.T) {
@@ -179,8 +159,8 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 	res, err := p.Sync(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, res.Users, 6)
-	require.Equal(t, 2, f.count("token"), "fetched again once after the 401")
-	require.Equal(t, 6+1, f.count("role members"), "the refused request is repeated once")
+	require.Equal(t, 2, f.counts.Count("token"), "fetched again once after the 401")
+	require.Equal(t, 6+1, f.counts.Count("role members"), "the refused request is repeated once")
 }
 
 func TestTokenRejected(t *testing.T) {
@@ -190,7 +170,7 @@ func TestTokenRejected(t *testing.T) {
 	_, err := p.Sync(context.Background(), nil)
 	require.ErrorContains(t, err, "token request: HTTP 401 access_denied: Unauthorized")
 	require.NotContains(t, err.Error(), fakeSecret)
-	require.Equal(t, 1, f.count("token"), "a rejected credential is not retried")
+	require.Equal(t, 1, f.counts.Count("token"), "a rejected credential is not retried")
 }
 
 func TestRetryAfter429(t *testing.T) {
@@ -210,7 +190,7 @@ func TestRetryAfter429(t *testing.T) {
 	res, err := p.Sync(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, res.Groups, 5)
-	require.Equal(t, 4, f.count("roles"), "three pages, the second twice")
+	require.Equal(t, 4, f.counts.Count("roles"), "three pages, the second twice")
 	require.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "Retry-After was honoured")
 }
 
@@ -219,7 +199,7 @@ func TestExportJobFailed(t *testing.T) {
 	f.populate(20, 2)
 	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "users export job" {
-			writeJSON(w, http.StatusOK, map[string]any{"id": "job_0000000000000001", "status": "failed", "status_details": "Internal error"})
+			providertest.WriteJSON(w, http.StatusOK, map[string]any{"id": "job_0000000000000001", "status": "failed", "status_details": "Internal error"})
 			return true
 		}
 		return false
@@ -250,10 +230,7 @@ func TestFailedPageAppliesNothing(t *testing.T) {
 		}
 		return false
 	}
-	st := h.Sync(t)
-	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_FAILURE, st.GetLastResult())
-	require.Contains(t, st.GetLastError(), "role members: HTTP 503")
-	require.Empty(t, h.Changes())
+	st := h.SyncFails(t, "role members: HTTP 503")
 	require.Len(t, h.Users(t), 6)
 
 	f.fault = nil
@@ -287,9 +264,9 @@ func TestOrganizations(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"org_1", "org_2"}, u1.GetGroupIds())
-	require.Equal(t, 2, f.count("organizations"), "3 organizations, 2 per page")
-	require.Equal(t, 3+1+1, f.count("organization members"))
-	require.Zero(t, f.count("roles"))
+	require.Equal(t, 2, f.counts.Count("organizations"), "3 organizations, 2 per page")
+	require.Equal(t, 3+1+1, f.counts.Count("organization members"))
+	require.Zero(t, f.counts.Count("roles"))
 }
 
 // TestRequestCount is the issue's request-count assertion for a 5,000-user / 500-role
@@ -315,9 +292,9 @@ func TestRequestCount(t *testing.T) {
 		"role members":          500,
 	}
 	for endpoint, n := range want {
-		require.Equal(t, n, f.count(endpoint), endpoint)
+		require.Equal(t, n, f.counts.Count(endpoint), endpoint)
 	}
-	require.Equal(t, 1+1+1+3+1+5+500, f.total())
+	require.Equal(t, 1+1+1+3+1+5+500, f.counts.Total())
 }
 
 func TestDecodeExport(t *testing.T) {

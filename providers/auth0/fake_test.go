@@ -7,13 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dirsync/dirsync/providers/providertest"
 )
 
 // fake is an Auth0 tenant's Management API as documented: client-credentials tokens at
@@ -25,8 +26,8 @@ import (
 // message[, errorCode]}.
 type fake struct {
 	t        testing.TB
-	api      *httptest.Server
-	download *httptest.Server
+	api      *providertest.Server
+	download *providertest.Server
 	domain   string
 
 	mu        sync.Mutex
@@ -36,12 +37,11 @@ type fake struct {
 	listLimit int // offset-paging cap (Auth0: 1000)
 	// pollsBeforeDone is how many job polls answer "processing" before "completed".
 	pollsBeforeDone int
-	jobs            map[string]int // job id → polls so far
-	token           string         // the valid access token ("" until the first token request)
-	tokens          int            // tokens issued
+	jobs            map[string]int  // job id → polls so far
+	valid           map[string]bool // access tokens issued and not revoked (each JWT stays valid until it expires)
+	tokens          int             // tokens issued
 	secret          string
-	counts          map[string]int // requests by endpoint label
-	log             []string       // GET/POST request lines (method + path?query), in order
+	counts          providertest.Counter // requests by endpoint label
 	// fault, when set, may answer a request instead of the API (429, 5xx). endpoint is the
 	// label; n is the request's 1-based number at that endpoint.
 	fault func(w http.ResponseWriter, endpoint string, n int) bool
@@ -66,11 +66,9 @@ const (
 
 func newFake(t testing.TB) *fake {
 	f := &fake{t: t, domain: "example.us.auth0.com", listLimit: 1000, pollsBeforeDone: 2,
-		jobs: map[string]int{}, counts: map[string]int{}, secret: fakeSecret}
-	f.api = httptest.NewServer(http.HandlerFunc(f.serveAPI))
-	f.download = httptest.NewServer(http.HandlerFunc(f.serveDownload))
-	t.Cleanup(f.api.Close)
-	t.Cleanup(f.download.Close)
+		jobs: map[string]int{}, valid: map[string]bool{}, secret: fakeSecret}
+	f.api = providertest.NewServer(t, http.HandlerFunc(f.serveAPI))
+	f.download = providertest.NewServer(t, http.HandlerFunc(f.serveDownload))
 	return f
 }
 
@@ -79,41 +77,11 @@ func (f *fake) options() Options {
 	return Options{Domain: f.domain, ClientID: fakeClientID, ClientSecret: fakeSecret, APIURL: f.api.URL}
 }
 
-// count returns the requests made to endpoint.
-func (f *fake) count(endpoint string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.counts[endpoint]
-}
-
-// total returns all requests counted.
-func (f *fake) total() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, c := range f.counts {
-		n += c
-	}
-	return n
-}
-
-func (f *fake) reset() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.counts, f.log = map[string]int{}, nil
-}
-
-// revoke invalidates the current access token (a rotated signing key, a revoked grant).
+// revoke invalidates every access token issued so far (a rotated signing key, a revoked grant).
 func (f *fake) revoke() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.token = "revoked"
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	clear(f.valid)
 }
 
 // apiError writes Auth0's Management API error body.
@@ -122,7 +90,7 @@ func apiError(w http.ResponseWriter, status int, message, code string) {
 	if code != "" {
 		body["errorCode"] = code
 	}
-	writeJSON(w, status, body)
+	providertest.WriteJSON(w, status, body)
 }
 
 // endpointOf labels a request like the provider does.
@@ -151,13 +119,10 @@ func endpointOf(r *http.Request) string {
 }
 
 func (f *fake) serveAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8") // every JSON reply
 	endpoint := endpointOf(r)
 	f.mu.Lock()
-	f.counts[endpoint]++
-	n := f.counts[endpoint]
-	if endpoint != "token" {
-		f.log = append(f.log, r.Method+" "+r.URL.RequestURI())
-	}
+	n := f.counts.Add(endpoint)
 	fault := f.fault
 	f.mu.Unlock()
 	// Auth0 reports its rate limit on every Management API response (Reset: epoch seconds).
@@ -172,10 +137,11 @@ func (f *fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	valid := f.token != "" && r.Header.Get("Authorization") == "Bearer "+f.token
+	tok, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	valid := bearer && f.valid[tok]
 	f.mu.Unlock()
 	if !valid {
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": 401, "error": "Unauthorized",
+		providertest.WriteJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": 401, "error": "Unauthorized",
 			"message": "Invalid token", "attributes": map[string]string{"error": "Invalid token"}})
 		return
 	}
@@ -204,28 +170,28 @@ func (f *fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 // (Auth0 also takes JSON; the provider sends a form).
 func (f *fake) serveToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "unexpected request"})
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_request", "unexpected request")
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": err.Error()})
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
 	switch {
 	case r.PostForm.Get("grant_type") != "client_credentials":
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "unauthorized_client", "error_description": "Grant type not allowed"})
+		providertest.OAuthError(w, http.StatusForbidden, "unauthorized_client", "Grant type not allowed")
 	case r.PostForm.Get("client_id") != fakeClientID || r.PostForm.Get("client_secret") != f.secret:
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "access_denied", "error_description": "Unauthorized"})
+		providertest.OAuthError(w, http.StatusUnauthorized, "access_denied", "Unauthorized")
 	case r.PostForm.Get("audience") != "https://"+f.domain+"/api/v2/":
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "access_denied",
-			"error_description": fmt.Sprintf("Service not enabled within domain: %s", r.PostForm.Get("audience"))})
+		providertest.OAuthError(w, http.StatusForbidden, "access_denied",
+			fmt.Sprintf("Service not enabled within domain: %s", r.PostForm.Get("audience")))
 	default:
 		f.mu.Lock()
 		f.tokens++
-		f.token = "at-" + strconv.Itoa(f.tokens)
-		tok := f.token
+		tok := "at-" + strconv.Itoa(f.tokens)
+		f.valid[tok] = true
 		f.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 86400,
+		providertest.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 86400,
 			"scope": "read:users read:roles read:role_members read:organizations read:organization_members"})
 	}
 }
@@ -280,7 +246,7 @@ func (f *fake) serveUsers(w http.ResponseWriter, q map[string][]string) {
 		out = append(out, map[string]any{"user_id": u.ID, "email": u.Email, "name": u.Name, "nickname": strings.Split(u.Email, "@")[0],
 			"blocked": u.Blocked, "identities": []map[string]any{{"connection": u.Connection, "provider": "auth0", "isSocial": false}}})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"start": start, "limit": perPage, "length": len(out), "total": len(users), "users": out})
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{"start": start, "limit": perPage, "length": len(out), "total": len(users), "users": out})
 }
 
 func (f *fake) serveExportCreate(w http.ResponseWriter, r *http.Request) {
@@ -303,7 +269,7 @@ func (f *fake) serveExportCreate(w http.ResponseWriter, r *http.Request) {
 	id := fmt.Sprintf("job_%016d", len(f.jobs)+1)
 	f.jobs[id] = 0
 	f.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{"type": "users_export", "status": "pending", "format": body.Format,
+	providertest.WriteJSON(w, http.StatusCreated, map[string]any{"type": "users_export", "status": "pending", "format": body.Format,
 		"created_at": time.Now().UTC().Format(time.RFC3339), "id": id, "fields": body.Fields})
 }
 
@@ -318,10 +284,10 @@ func (f *fake) serveJob(w http.ResponseWriter, id string) {
 		return
 	}
 	if !done {
-		writeJSON(w, http.StatusOK, map[string]any{"type": "users_export", "status": "processing", "id": id, "format": "json", "percentage_done": 50})
+		providertest.WriteJSON(w, http.StatusOK, map[string]any{"type": "users_export", "status": "processing", "id": id, "format": "json", "percentage_done": 50})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"type": "users_export", "status": "completed", "id": id, "format": "json",
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{"type": "users_export", "status": "completed", "id": id, "format": "json",
 		"location": f.download.URL + "/exports/" + id + "/example.json.gz?X-Amz-Expires=60&X-Amz-Signature=abc"})
 }
 
@@ -329,8 +295,7 @@ func (f *fake) serveJob(w http.ResponseWriter, id string) {
 // credentials, and the provider must not send its token there.
 func (f *fake) serveDownload(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
-	f.counts["users export download"]++
-	f.log = append(f.log, "GET "+f.download.URL+r.URL.RequestURI())
+	f.counts.Add("users export download")
 	if r.Header.Get("Authorization") != "" {
 		f.leaked++
 	}
@@ -370,7 +335,7 @@ func (f *fake) serveRoles(w http.ResponseWriter, q map[string][]string) {
 	for _, r := range roles[start:end] {
 		out = append(out, map[string]any{"id": r.ID, "name": r.Name, "description": r.Description})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"start": start, "limit": perPage, "total": len(roles), "roles": out})
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{"start": start, "limit": perPage, "total": len(roles), "roles": out})
 }
 
 // checkpointWindow reads take and from (an opaque checkpoint) and returns the window
@@ -433,7 +398,7 @@ func (f *fake) serveMembers(w http.ResponseWriter, q map[string][]string, orgs b
 	if next != "" {
 		body["next"] = next
 	}
-	writeJSON(w, http.StatusOK, body)
+	providertest.WriteJSON(w, http.StatusOK, body)
 }
 
 func (f *fake) serveOrgs(w http.ResponseWriter, q map[string][]string) {
@@ -452,7 +417,7 @@ func (f *fake) serveOrgs(w http.ResponseWriter, q map[string][]string) {
 	if next != "" {
 		body["next"] = next
 	}
-	writeJSON(w, http.StatusOK, body)
+	providertest.WriteJSON(w, http.StatusOK, body)
 }
 
 // populate fills the fake with n users and g roles; user i is in roles i%g, (i+1)%g and

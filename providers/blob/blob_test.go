@@ -6,38 +6,22 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 	gcblob "gocloud.dev/blob"
 	"gocloud.dev/blob/memblob"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
+	"github.com/dirsync/dirsync/providers/providertest"
 )
 
-// progress counts what a Sync reports.
-type progress struct {
-	requests, reads, users, groups atomic.Int64
-}
-
-func (p *progress) Request()                  { p.requests.Add(1) }
-func (p *progress) RateLimited(time.Duration) {}
-func (p *progress) Read(users, groups int) {
-	p.reads.Add(1)
-	p.users.Add(int64(users))
-	p.groups.Add(int64(groups))
-}
-
 // syncWith runs one Sync of p with cursor and returns what it reported.
-func syncWith(t *testing.T, p providers.Provider, cursor []byte) (*providers.Result, *progress, error) {
+func syncWith(t *testing.T, p providers.Provider, cursor []byte) (*providers.Result, *providertest.Progress, error) {
 	t.Helper()
-	pr := &progress{}
-	res, err := p.Sync(providers.WithProgress(context.Background(), pr), cursor)
-	return res, pr, err
+	return providertest.SyncCounted(p, cursor)
 }
 
 // writeObject writes content to dir/name and returns its file:// URL.
@@ -77,9 +61,9 @@ func TestSyncFormats(t *testing.T) {
 			require.False(t, res.Unchanged)
 			require.NotEmpty(t, res.Cursor)
 			requireRecords(t, wantUsers, wantGroups, res.Users, res.Groups)
-			require.Equal(t, int64(2), pr.requests.Load(), "attributes, then the object")
-			require.Equal(t, int64(1), pr.users.Load())
-			require.Equal(t, int64(1), pr.groups.Load())
+			require.Equal(t, 2, pr.Requests(), "attributes, then the object")
+			require.Equal(t, 1, pr.UsersRead())
+			require.Equal(t, 1, pr.GroupsRead())
 		})
 	}
 }
@@ -94,14 +78,14 @@ func TestSyncUnchangedFile(t *testing.T) {
 	first, pr, err := syncWith(t, p, nil)
 	require.NoError(t, err)
 	require.Len(t, first.Users, 1)
-	require.Equal(t, int64(1), pr.reads.Load())
+	require.Equal(t, 1, pr.Reads())
 
 	// Same content: skipped after one request, nothing read.
 	res, pr, err := syncWith(t, p, first.Cursor)
 	require.NoError(t, err)
 	require.Equal(t, &providers.Result{Unchanged: true, Cursor: first.Cursor}, res)
-	require.Equal(t, int64(1), pr.requests.Load())
-	require.Zero(t, pr.reads.Load())
+	require.Equal(t, 1, pr.Requests())
+	require.Zero(t, pr.Reads())
 
 	// Garbage of the same size with the old modification time: the version matches, so the
 	// object is not read (reading it would fail).
@@ -124,7 +108,7 @@ func TestSyncUnchangedFile(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, second.Full)
 	require.Len(t, second.Users, 2)
-	require.Equal(t, int64(2), pr.requests.Load())
+	require.Equal(t, 2, pr.Requests())
 	require.NotEqual(t, first.Cursor, second.Cursor)
 }
 
@@ -143,15 +127,15 @@ func TestSyncUnchangedMem(t *testing.T) {
 	res, pr, err := syncWith(t, p, first.Cursor)
 	require.NoError(t, err)
 	require.True(t, res.Unchanged)
-	require.Equal(t, int64(1), pr.requests.Load())
-	require.Zero(t, pr.reads.Load())
+	require.Equal(t, 1, pr.Requests())
+	require.Zero(t, pr.Reads())
 
 	// Another provider's cursor (other URL, other format) does not match.
 	other, err := newProvider(Options{URL: "mem://test/dir.json", Format: "bundle"}, bucket)
 	require.NoError(t, err)
 	_, pr, err = syncWith(t, other, first.Cursor)
 	require.ErrorContains(t, err, "dir.json: not a valid zip archive")
-	require.Equal(t, int64(2), pr.requests.Load())
+	require.Equal(t, 2, pr.Requests())
 	res, _, err = syncWith(t, p, []byte("not a cursor"))
 	require.NoError(t, err)
 	require.True(t, res.Full)
@@ -162,7 +146,7 @@ func TestSyncUnchangedMem(t *testing.T) {
 	require.True(t, res.Full)
 	require.Empty(t, res.Users)
 	require.Len(t, res.Groups, 1)
-	require.Equal(t, int64(1), pr.reads.Load())
+	require.Equal(t, 1, pr.Reads())
 }
 
 func TestSyncErrors(t *testing.T) {
@@ -205,22 +189,8 @@ func TestSyncCanceled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 }
 
-// yamlNode parses a YAML document's top-level node.
-func yamlNode(t *testing.T, doc string) *yaml.Node {
-	t.Helper()
-	var n yaml.Node
-	require.NoError(t, yaml.Unmarshal([]byte(doc), &n))
-	if n.Kind == yaml.DocumentNode {
-		return n.Content[0]
-	}
-	return &n
-}
-
 func TestRegister(t *testing.T) {
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("blob")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "blob")
 	require.Equal(t, "Blob file (file, S3, GCS, Azure)", typ.Title)
 	url, ok := typ.Option("url")
 	require.True(t, ok)
@@ -245,7 +215,7 @@ func TestRegister(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := typ.New(yamlNode(t, tt.options), providers.Deps{Directory: "corp"})
+			p, err := providertest.NewFromOptions(t, typ, tt.options)
 			if tt.want != "" {
 				require.ErrorContains(t, err, tt.want)
 				require.Nil(t, p)

@@ -9,10 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
-	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/providers/apiclient"
 	"github.com/dirsync/dirsync/providers/providertest"
 )
@@ -25,14 +23,6 @@ func newTestProvider(t testing.TB, o Options) *provider {
 	p, err := newProvider(context.Background(), o, "corp", fast)
 	require.NoError(t, err)
 	return p
-}
-
-func fullSync(t testing.TB, p *provider) *providers.Result {
-	t.Helper()
-	res, err := p.Sync(context.Background(), nil)
-	require.NoError(t, err)
-	require.True(t, res.Full)
-	return res
 }
 
 // isolateAWS keeps the AWS default credential chain from reading the machine's files,
@@ -50,10 +40,7 @@ func isolateAWS(t *testing.T) {
 
 func TestOptions(t *testing.T) {
 	isolateAWS(t)
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("cognito")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "cognito")
 	for _, name := range []string{"secret_access_key", "session_token"} {
 		o, ok := typ.Option(name)
 		require.True(t, ok)
@@ -64,35 +51,20 @@ func TestOptions(t *testing.T) {
 		require.True(t, o.Required, name)
 	}
 
-	tests := []struct {
-		name, yaml, wantErr string
-	}{
-		{"missing region", "{user_pool_id: eu-west-1_Abc}", `option "region": required`},
-		{"missing pool", "{region: eu-west-1}", `option "user_pool_id": required`},
-		{"bad region", "{region: Ireland, user_pool_id: eu-west-1_Abc}", `option "region": "Ireland" is not an AWS Region`},
-		{"bad pool", "{region: eu-west-1, user_pool_id: 'pool 1'}", `option "user_pool_id": "pool 1" is not a user pool ID`},
-		{"pool in another region", "{region: us-east-1, user_pool_id: eu-west-1_Abc}", `option "user_pool_id": pool "eu-west-1_Abc" is not in region "us-east-1"`},
-		{"key without secret", "{region: eu-west-1, user_pool_id: eu-west-1_Abc, access_key_id: AKIA1}", `option "secret_access_key": required with "access_key_id"`},
-		{"secret without key", "{region: eu-west-1, user_pool_id: eu-west-1_Abc, secret_access_key: hunter2}", `option "access_key_id": required with "secret_access_key"`},
-		{"session token alone", "{region: eu-west-1, user_pool_id: eu-west-1_Abc, session_token: hunter2}", `option "session_token": needs "access_key_id"`},
-		{"bad endpoint", "{region: eu-west-1, user_pool_id: eu-west-1_Abc, endpoint: 'cognito.local'}", `option "endpoint"`},
-		{"static keys", "{region: eu-west-1, user_pool_id: eu-west-1_Abc, access_key_id: AKIA1, secret_access_key: hunter2}", ""},
-		{"default chain", "{region: eu-west-1, user_pool_id: eu-west-1_Abc}", ""},
+	tests := []providertest.OptionsCase{
+		{Name: "missing region", Options: "{user_pool_id: eu-west-1_Abc}", WantErr: `option "region": required`},
+		{Name: "missing pool", Options: "{region: eu-west-1}", WantErr: `option "user_pool_id": required`},
+		{Name: "bad region", Options: "{region: Ireland, user_pool_id: eu-west-1_Abc}", WantErr: `option "region": "Ireland" is not an AWS Region`},
+		{Name: "bad pool", Options: "{region: eu-west-1, user_pool_id: 'pool 1'}", WantErr: `option "user_pool_id": "pool 1" is not a user pool ID`},
+		{Name: "pool in another region", Options: "{region: us-east-1, user_pool_id: eu-west-1_Abc}", WantErr: `option "user_pool_id": pool "eu-west-1_Abc" is not in region "us-east-1"`},
+		{Name: "key without secret", Options: "{region: eu-west-1, user_pool_id: eu-west-1_Abc, access_key_id: AKIA1}", WantErr: `option "secret_access_key": required with "access_key_id"`},
+		{Name: "secret without key", Options: "{region: eu-west-1, user_pool_id: eu-west-1_Abc, secret_access_key: hunter2}", WantErr: `option "access_key_id": required with "secret_access_key"`},
+		{Name: "session token alone", Options: "{region: eu-west-1, user_pool_id: eu-west-1_Abc, session_token: hunter2}", WantErr: `option "session_token": needs "access_key_id"`},
+		{Name: "bad endpoint", Options: "{region: eu-west-1, user_pool_id: eu-west-1_Abc, endpoint: 'cognito.local'}", WantErr: `option "endpoint"`},
+		{Name: "static keys", Options: "{region: eu-west-1, user_pool_id: eu-west-1_Abc, access_key_id: AKIA1, secret_access_key: hunter2}"},
+		{Name: "default chain", Options: "{region: eu-west-1, user_pool_id: eu-west-1_Abc}"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var node yaml.Node
-			require.NoError(t, yaml.Unmarshal([]byte(tt.yaml), &node))
-			p, err := typ.New(node.Content[0], providers.Deps{Directory: "corp"})
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				require.NotNil(t, p)
-				return
-			}
-			require.ErrorContains(t, err, tt.wantErr)
-			require.NotContains(t, err.Error(), "hunter2")
-		})
-	}
+	providertest.CheckOptions(t, typ, tests, "hunter2")
 }
 
 func TestSyncReadsUsersGroupsAndMembers(t *testing.T) {
@@ -104,7 +76,7 @@ func TestSyncReadsUsersGroupsAndMembers(t *testing.T) {
 	}
 	f.groups = []fakeGroup{{Name: "admins", Description: "pool admins", Precedence: 1}, {Name: "readers", Precedence: 5}}
 	f.members = map[string][]string{"readers": {"ada", "cy"}, "admins": {"ada"}}
-	res := fullSync(t, newTestProvider(t, f.options()))
+	res := providertest.FullSync(t, newTestProvider(t, f.options()))
 
 	require.Len(t, res.Users, 3)
 	ada, bob, cy := res.Users[0], res.Users[1], res.Users[2]
@@ -162,7 +134,7 @@ func TestSignatureIsChecked(t *testing.T) {
 	_, err := newTestProvider(t, o).Sync(context.Background(), nil)
 	require.ErrorContains(t, err, "users: HTTP 400 InvalidSignatureException: The request signature we calculated does not match")
 	require.NotContains(t, err.Error(), "not-the-secret-key")
-	require.Equal(t, 1, f.count("users"), "an authentication failure is not retried")
+	require.Equal(t, 1, f.counts.Count("users"), "an authentication failure is not retried")
 
 	o = f.options()
 	o.AccessKeyID = "AKIAUNKNOWNKEY000000"
@@ -176,7 +148,7 @@ func TestSessionToken(t *testing.T) {
 	f.keys["ASIATEMPORARYKEY0000"] = aws.Credentials{AccessKeyID: "ASIATEMPORARYKEY0000", SecretAccessKey: "temp-secret", SessionToken: "session-1"}
 	o := Options{Region: testRegion, UserPoolID: testPool, AccessKeyID: "ASIATEMPORARYKEY0000",
 		SecretAccessKey: "temp-secret", SessionToken: "session-1", Endpoint: f.srv.URL}
-	require.Len(t, fullSync(t, newTestProvider(t, o)).Users, 3)
+	require.Len(t, providertest.FullSync(t, newTestProvider(t, o)).Users, 3)
 
 	o.SessionToken = "session-0"
 	_, err := newTestProvider(t, o).Sync(context.Background(), nil)
@@ -191,7 +163,7 @@ func TestDefaultCredentialChain(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
 	o := f.options()
 	o.AccessKeyID, o.SecretAccessKey = "", ""
-	require.Len(t, fullSync(t, newTestProvider(t, o)).Users, 3)
+	require.Len(t, providertest.FullSync(t, newTestProvider(t, o)).Users, 3)
 }
 
 func TestPaginationAcrossThreePages(t *testing.T) {
@@ -202,15 +174,15 @@ func TestPaginationAcrossThreePages(t *testing.T) {
 		all = append(all, u.Username)
 	}
 	f.members["group-0000"] = all // 3 pages of members
-	res := fullSync(t, newTestProvider(t, f.options()))
+	res := providertest.FullSync(t, newTestProvider(t, f.options()))
 	require.Len(t, res.Users, 130)
 	require.Len(t, res.Groups, 130)
 	require.Equal(t, "group-0129", res.Groups[129].GetId())
 	require.Equal(t, []string{"group-0000", "group-0129"}, res.Users[129].GetGroupIds())
 	require.Equal(t, []string{"group-0000", "group-0050", "group-0051"}, res.Users[50].GetGroupIds())
-	require.Equal(t, 3, f.count("users"))
-	require.Equal(t, 3, f.count("groups"))
-	require.Equal(t, 129+3, f.count("group members"), "one page per group, three for group-0000")
+	require.Equal(t, 3, f.counts.Count("users"))
+	require.Equal(t, 3, f.counts.Count("groups"))
+	require.Equal(t, 129+3, f.counts.Count("group members"), "one page per group, three for group-0000")
 }
 
 func TestThrottlingIsRetried(t *testing.T) {
@@ -224,9 +196,9 @@ func TestThrottlingIsRetried(t *testing.T) {
 		}
 		return 0, ""
 	})
-	res := fullSync(t, newTestProvider(t, f.options()))
+	res := providertest.FullSync(t, newTestProvider(t, f.options()))
 	require.Len(t, res.Groups, 2)
-	require.Equal(t, 3, f.count("groups"))
+	require.Equal(t, 3, f.counts.Count("groups"))
 }
 
 func TestClientErrorIsNotRetried(t *testing.T) {
@@ -236,7 +208,7 @@ func TestClientErrorIsNotRetried(t *testing.T) {
 	o.UserPoolID = testRegion + "_Missing1"
 	_, err := newTestProvider(t, o).Sync(context.Background(), nil)
 	require.ErrorContains(t, err, "users: HTTP 400 ResourceNotFoundException: User pool eu-west-1_Missing1 does not exist.")
-	require.Equal(t, 1, f.count("users"))
+	require.Equal(t, 1, f.counts.Count("users"))
 }
 
 func TestFailedPageAppliesNothingThenRecovers(t *testing.T) {
@@ -256,10 +228,7 @@ func TestFailedPageAppliesNothingThenRecovers(t *testing.T) {
 		}
 		return 0, ""
 	})
-	st := h.Sync(t)
-	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_FAILURE, st.GetLastResult())
-	require.Contains(t, st.GetLastError(), "HTTP 500 InternalErrorException")
-	require.Empty(t, h.Changes(), "a failed run applies nothing")
+	st := h.SyncFails(t, "HTTP 500 InternalErrorException")
 	require.Equal(t, "user0@example.com", h.Users(t)["sub-00000"].GetEmail())
 
 	f.setFail(nil)
@@ -274,12 +243,12 @@ func TestFailedPageAppliesNothingThenRecovers(t *testing.T) {
 func TestRequestCount(t *testing.T) {
 	f := newFake(t)
 	f.directory(5000, 500)
-	res := fullSync(t, newTestProvider(t, f.options()))
+	res := providertest.FullSync(t, newTestProvider(t, f.options()))
 	require.Len(t, res.Users, 5000)
 	require.Len(t, res.Groups, 500)
-	require.Equal(t, 84, f.count("users"))
-	require.Equal(t, 9, f.count("groups"))
-	require.Equal(t, 500, f.count("group members"))
+	require.Equal(t, 84, f.counts.Count("users"))
+	require.Equal(t, 9, f.counts.Count("groups"))
+	require.Equal(t, 500, f.counts.Count("group members"))
 	require.Equal(t, 84+9+500, minimumRequests(5000, 500, 20))
 }
 

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/textproto"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/dirsync/dirsync/providers/providertest"
 )
 
 // fakeCognito is an httptest Cognito Identity Provider endpoint written from the Amazon
@@ -29,7 +29,7 @@ import (
 // chaining pages (PaginationToken for ListUsers, NextToken for the others), and AWS JSON
 // error bodies {"__type", "message"} (throttling is HTTP 400 TooManyRequestsException).
 type fakeCognito struct {
-	srv *httptest.Server
+	srv *providertest.Server
 
 	mu      sync.Mutex
 	region  string
@@ -37,11 +37,9 @@ type fakeCognito struct {
 	keys    map[string]aws.Credentials // by access key id
 	users   []fakeUser
 	groups  []fakeGroup
-	members map[string][]string // group name → usernames
-	byName  map[string]int      // username → index in users, rebuilt when users grow
-	counts  map[string]int      // requests by operation label: users, groups, group members
-	served  [][2]string         // (target, body) of answered requests, while recording
-	record  bool
+	members map[string][]string  // group name → usernames
+	byName  map[string]int       // username → index in users, rebuilt when users grow
+	counts  providertest.Counter // requests by operation label: users, groups, group members
 	// fail, when set, may answer a request instead of the fake (status 0: no answer).
 	fail func(op string, page int) (status int, body string)
 }
@@ -71,22 +69,15 @@ var operations = map[string]string{
 }
 
 func newFake(t testing.TB) *fakeCognito {
-	f := &fakeCognito{region: testRegion, poolID: testPool, members: map[string][]string{}, counts: map[string]int{},
+	f := &fakeCognito{region: testRegion, poolID: testPool, members: map[string][]string{},
 		keys: map[string]aws.Credentials{testKeyID: {AccessKeyID: testKeyID, SecretAccessKey: testSecret}}}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.srv = providertest.NewServer(t, http.HandlerFunc(f.serve))
 	return f
 }
 
 // options returns provider options pointing at the fake with the static test key.
 func (f *fakeCognito) options() Options {
 	return Options{Region: f.region, UserPoolID: f.poolID, AccessKeyID: testKeyID, SecretAccessKey: testSecret, Endpoint: f.srv.URL}
-}
-
-func (f *fakeCognito) count(op string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.counts[op]
 }
 
 func (f *fakeCognito) setFail(fn func(op string, page int) (int, string)) {
@@ -98,8 +89,7 @@ func (f *fakeCognito) setFail(fn func(op string, page int) (int, string)) {
 func awsError(w http.ResponseWriter, status int, typ, message string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", typ)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": message})
+	providertest.WriteJSON(w, status, map[string]string{"__type": typ, "message": message})
 }
 
 func (f *fakeCognito) serve(w http.ResponseWriter, r *http.Request) {
@@ -116,10 +106,7 @@ func (f *fakeCognito) serve(w http.ResponseWriter, r *http.Request) {
 		awsError(w, http.StatusBadRequest, "UnknownOperationException", "")
 		return
 	}
-	f.counts[op]++
-	if f.record {
-		f.served = append(f.served, [2]string{target, string(body)})
-	}
+	f.counts.Add(op)
 	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
 		awsError(w, http.StatusBadRequest, "SerializationException", "Content-Type "+ct+" is not application/x-amz-json-1.1")
 		return
@@ -220,7 +207,7 @@ func (f *fakeCognito) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
+	providertest.WriteJSON(w, http.StatusOK, out)
 }
 
 func (u fakeUser) wire() map[string]any {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/dirsync/dirsync/providers/providertest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -36,8 +37,6 @@ func bigDirectory(f *fakeEntra) (users, groups, members int) {
 	return users, groups, members
 }
 
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
-
 // TestRequestCount: a full sync of 10,000 users and 1,000 groups makes the fewest requests
 // Graph allows: one token, ceil(10000/999) user pages, and the group pages the members
 // need at 999 entries a page (see fakeEntra's member-paging model); an incremental run
@@ -51,18 +50,18 @@ func TestRequestCount(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.Users, users)
 	require.Len(t, res.Groups, groups)
-	require.Equal(t, 1, f.count("token"))
-	require.Equal(t, ceilDiv(users, 999), f.count("users"))
-	require.Equal(t, 11, f.count("users"))
-	require.Equal(t, ceilDiv(groups+members, 999), f.count("groups"))
+	require.Equal(t, 1, f.requests.Count("token"))
+	require.Equal(t, providertest.CeilDiv(users, 999), f.requests.Count("users"))
+	require.Equal(t, 11, f.requests.Count("users"))
+	require.Equal(t, providertest.CeilDiv(groups+members, 999), f.requests.Count("groups"))
 	t.Logf("full sync: %d token + %d user pages + %d group pages (%d member references); cursor %d bytes",
-		f.count("token"), f.count("users"), f.count("groups"), members, len(res.Cursor))
+		f.requests.Count("token"), f.requests.Count("users"), f.requests.Count("groups"), members, len(res.Cursor))
 
 	f.resetCounts()
 	again, err := p.Sync(context.Background(), res.Cursor)
 	require.NoError(t, err)
 	require.True(t, again.Unchanged)
-	require.Equal(t, 1, f.count("users"))
-	require.Equal(t, 1, f.count("groups"))
-	require.Zero(t, f.count("token"))
+	require.Equal(t, 1, f.requests.Count("users"))
+	require.Equal(t, 1, f.requests.Count("groups"))
+	require.Zero(t, f.requests.Count("token"))
 }

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
@@ -111,32 +110,19 @@ func TestOptions(t *testing.T) {
 
 // TestSchema checks the options through the registry, as `dirsyncd validate` does.
 func TestSchema(t *testing.T) {
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("entra")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "entra")
 	secret, _ := typ.Option("client_secret")
 	require.True(t, secret.Secret)
 	key, _ := typ.Option("client_certificate_key")
 	require.True(t, key.Secret)
 	graph, _ := typ.Option("graph_url")
 	require.Equal(t, "https://graph.microsoft.com", graph.Default)
-	tests := []struct{ yaml, wantErr string }{
-		{"client_id: c\nclient_secret: x", `option "tenant_id": required`},
-		{"tenant_id: t\nclient_secret: x", `option "client_id": required`},
-		{"tenant_id: t\nclient_id: c", `option "client_secret": required, unless`},
-		{"tenant_id: t\nclient_id: c\nclient_secret: x\ninclude_service_principals: true", ""},
-	}
-	for _, tt := range tests {
-		var node yaml.Node
-		require.NoError(t, yaml.Unmarshal([]byte(tt.yaml), &node))
-		_, err := typ.New(node.Content[0], providers.Deps{Directory: "corp"})
-		if tt.wantErr == "" {
-			require.NoError(t, err)
-		} else {
-			require.ErrorContains(t, err, tt.wantErr)
-		}
-	}
+	providertest.CheckOptions(t, typ, []providertest.OptionsCase{
+		{Name: "no tenant_id", Options: "client_id: c\nclient_secret: x", WantErr: `option "tenant_id": required`},
+		{Name: "no client_id", Options: "tenant_id: t\nclient_secret: x", WantErr: `option "client_id": required`},
+		{Name: "no credential", Options: "tenant_id: t\nclient_id: c", WantErr: `option "client_secret": required, unless`},
+		{Name: "secret and service principals", Options: "tenant_id: t\nclient_id: c\nclient_secret: x\ninclude_service_principals: true"},
+	})
 }
 
 func TestSecretAuth(t *testing.T) {
@@ -146,7 +132,7 @@ func TestSecretAuth(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res.Full)
 	require.Len(t, res.Users, 3)
-	require.Equal(t, 1, f.count("token"))
+	require.Equal(t, 1, f.requests.Count("token"))
 
 	o := f.options()
 	o.ClientSecret = "wrong-s3cret"
@@ -206,7 +192,7 @@ func TestTokenRenewedOn401(t *testing.T) {
 	res, err := newTestProvider(t, o).Sync(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, res.Users, 3)
-	require.Equal(t, 2, f.count("token"))
+	require.Equal(t, 2, f.requests.Count("token"))
 }
 
 func TestPagination(t *testing.T) {
@@ -225,8 +211,8 @@ func TestPagination(t *testing.T) {
 	f.pageCap = 3
 	res, err := newTestProvider(t, f.options()).Sync(context.Background(), nil)
 	require.NoError(t, err)
-	require.Equal(t, 3, f.count("users"))  // 7 users, 3 a page
-	require.Equal(t, 4, f.count("groups")) // 3 groups + 9 members = 12 entries, 3 a page; g2 spans all 4 pages
+	require.Equal(t, 3, f.requests.Count("users"))  // 7 users, 3 a page
+	require.Equal(t, 4, f.requests.Count("groups")) // 3 groups + 9 members = 12 entries, 3 a page; g2 spans all 4 pages
 	require.Len(t, res.Users, 7)
 	require.Len(t, res.Groups, 3)
 	for _, u := range res.Users {

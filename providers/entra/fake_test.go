@@ -4,10 +4,8 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirsync/dirsync/providers/providertest"
 	"github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 )
@@ -54,7 +53,7 @@ type fakeEntra struct {
 	secret   string            // the accepted client secret, or ""
 	cert     *x509.Certificate // the accepted certificate, or nil
 
-	login, graph *httptest.Server
+	login, graph *providertest.Server
 
 	mu       sync.Mutex
 	version  int
@@ -66,7 +65,7 @@ type fakeEntra struct {
 	nRounds  int
 	pageCap  int
 	expired  *fakeError // answer to every $deltatoken request
-	requests map[string]int
+	requests providertest.Counter
 	urls     []string // graph URLs requested, in order
 	// hook, when set, sees each Graph request first; it may answer it and return true.
 	hook func(w http.ResponseWriter, r *http.Request, n int) bool
@@ -101,11 +100,9 @@ type memberEvent struct {
 func newFakeEntra(t testing.TB) *fakeEntra {
 	f := &fakeEntra{t: t, tenant: "8d3c4d6e-1f2a-4b5c-9d8e-7f6a5b4c3d2e", clientID: "6a1b2c3d-0000-4000-8000-00000000c1d0",
 		secret: "s3cret~value", users: map[string]*fakeUser{}, sps: map[string]*fakeUser{}, groups: map[string]*fakeGroup{},
-		tokens: map[string]bool{}, rounds: map[string][][]any{}, pageCap: 999, requests: map[string]int{}}
-	f.login = httptest.NewServer(http.HandlerFunc(f.serveToken))
-	f.graph = httptest.NewServer(http.HandlerFunc(f.serveGraph))
-	t.Cleanup(f.graph.Close)
-	t.Cleanup(f.login.Close)
+		tokens: map[string]bool{}, rounds: map[string][][]any{}, pageCap: 999}
+	f.login = providertest.NewServer(t, http.HandlerFunc(f.serveToken))
+	f.graph = providertest.NewServer(t, http.HandlerFunc(f.serveGraph))
 	return f
 }
 
@@ -115,18 +112,11 @@ func (f *fakeEntra) options() Options {
 		GraphURL: f.graph.URL, LoginURL: f.login.URL}
 }
 
-// count returns the requests made to an endpoint: "token", "users", "groups",
-// "servicePrincipals".
-func (f *fakeEntra) count(endpoint string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.requests[endpoint]
-}
-
+// resetCounts forgets the requests counted and the graph URLs requested.
 func (f *fakeEntra) resetCounts() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.requests = map[string]int{}
+	f.requests.Reset()
 	f.urls = nil
 }
 
@@ -242,13 +232,9 @@ func (f *fakeEntra) revokeTokens() {
 // --- token endpoint ---
 
 func (f *fakeEntra) serveToken(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.requests["token"]++
-	f.mu.Unlock()
+	f.requests.Add("token")
 	oauthError := func(status int, code, desc string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]any{"error": code, "error_description": desc, "error_codes": []int{7000215}})
+		providertest.WriteJSON(w, status, map[string]any{"error": code, "error_description": desc, "error_codes": []int{7000215}})
 	}
 	tokenURL := f.login.URL + "/" + f.tenant + "/oauth2/v2.0/token"
 	if r.Method != http.MethodPost || r.URL.Path != "/"+f.tenant+"/oauth2/v2.0/token" {
@@ -285,11 +271,10 @@ func (f *fakeEntra) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	tok := fmt.Sprintf("eyJ0eXAi.fake-%d", len(f.tokens)+f.requests["token"])
+	tok := fmt.Sprintf("eyJ0eXAi.fake-%d", len(f.tokens)+f.requests.Count("token"))
 	f.tokens[tok] = true
 	f.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": tok})
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": tok})
 }
 
 func (f *fakeEntra) checkAssertion(form url.Values, tokenURL string) error {
@@ -315,9 +300,7 @@ func (f *fakeEntra) checkAssertion(form url.Values, tokenURL string) error {
 // --- Graph ---
 
 func graphError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg,
+	providertest.WriteJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": msg,
 		"innerError": map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "request-id": "0b7c1c1e-fake"}}})
 }
 
@@ -331,7 +314,7 @@ var wantSelect = map[string]string{
 func (f *fakeEntra) serveGraph(w http.ResponseWriter, r *http.Request) {
 	collection, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/delta")
 	f.mu.Lock()
-	f.requests[collection]++
+	f.requests.Add(collection)
 	f.urls = append(f.urls, r.URL.String())
 	n := len(f.urls)
 	hook := f.hook
@@ -400,8 +383,7 @@ func (f *fakeEntra) serveGraph(w http.ResponseWriter, r *http.Request) {
 	} else {
 		body["@odata.deltaLink"] = base + "$deltatoken=" + strings.SplitN(round, "-", 2)[1]
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(body)
+	providertest.WriteJSON(w, http.StatusOK, body)
 }
 
 // startRoundLocked computes the pages of a round of collection with the changes after

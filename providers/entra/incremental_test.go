@@ -91,8 +91,8 @@ func TestIncremental(t *testing.T) {
 		got := want{providertest.Upserted(ch, userType), providertest.Upserted(ch, groupType),
 			providertest.Deleted(ch, userType), providertest.Deleted(ch, groupType)}
 		require.Equal(t, step.want, got, step.name)
-		require.Equal(t, 1, f.count("users"), step.name)
-		require.Equal(t, 1, f.count("groups"), step.name)
+		require.Equal(t, 1, f.requests.Count("users"), step.name)
+		require.Equal(t, 1, f.requests.Count("groups"), step.name)
 		if step.check != nil {
 			step.check(t, h.Users(t), h.Groups(t))
 		}
@@ -188,7 +188,7 @@ func TestServicePrincipals(t *testing.T) {
 	res, err := newTestProvider(t, f.options()).Sync(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, res.Users, 3) // not asked for service principals
-	require.Zero(t, f.count("servicePrincipals"))
+	require.Zero(t, f.requests.Count("servicePrincipals"))
 
 	o := f.options()
 	o.IncludeServicePrincipals = true

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dirsync/dirsync/providers/providertest"
 )
 
 // fakeGitHub is an httptest fake of the parts of GitHub's APIs the provider uses, written
@@ -25,15 +26,14 @@ import (
 // every response, and can be told to answer given pages with given replies.
 type fakeGitHub struct {
 	t      testing.TB
-	srv    *httptest.Server
+	srv    *providertest.Server
 	token  string
 	prefix string // "/api/v3" for GitHub Enterprise Server, else ""
 
 	mu       sync.Mutex
 	orgs     []*fakeOrg
-	requests map[string]int         // by operation: orgs, Members, Teams, TeamMembers
+	requests providertest.Counter   // by operation: orgs, Members, Teams, TeamMembers
 	inject   map[string][]fakeReply // by "operation#page", consumed in order
-	recorded []recordedRequest      // every request, for the benchmark's baseline
 	// remaining is the x-ratelimit-remaining value sent (default 4999), reset the
 	// x-ratelimit-reset value (default an hour from now).
 	remaining string
@@ -62,17 +62,11 @@ type fakeReply struct {
 	body   string
 }
 
-type recordedRequest struct {
-	method, path string
-	body         []byte
-}
-
 func newFakeGitHub(t testing.TB, prefix string, orgs ...*fakeOrg) *fakeGitHub {
-	f := &fakeGitHub{t: t, token: "ghp_testtoken123", prefix: prefix, orgs: orgs, requests: map[string]int{},
+	f := &fakeGitHub{t: t, token: "ghp_testtoken123", prefix: prefix, orgs: orgs,
 		inject: map[string][]fakeReply{}, times: map[string][]time.Time{}, remaining: "4999",
 		reset: time.Now().Add(time.Hour).Unix()}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.srv = providertest.NewServer(t, http.HandlerFunc(f.serve))
 	return f
 }
 
@@ -88,29 +82,6 @@ func (f *fakeGitHub) failPage(op string, page int, replies ...fakeReply) {
 	f.inject[key] = append(f.inject[key], replies...)
 }
 
-func (f *fakeGitHub) count(op string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.requests[op]
-}
-
-func (f *fakeGitHub) counts() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range f.requests {
-		out[k] = v
-	}
-	return out
-}
-
-func (f *fakeGitHub) resetCounts() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests = map[string]int{}
-	f.recorded = nil
-}
-
 func (f *fakeGitHub) graphqlPath() string {
 	if f.prefix == "/api/v3" {
 		return "/api/graphql"
@@ -120,14 +91,9 @@ func (f *fakeGitHub) graphqlPath() string {
 
 func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	f.mu.Lock()
-	f.recorded = append(f.recorded, recordedRequest{method: r.Method, path: r.URL.RequestURI(), body: body})
-	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if r.Header.Get("Authorization") != "Bearer "+f.token {
-		f.mu.Lock()
-		f.requests["unauthorized"]++
-		f.mu.Unlock()
+		f.requests.Add("unauthorized")
 		f.rateHeaders(w, "core")
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}`)
@@ -160,7 +126,7 @@ func (f *fakeGitHub) rateHeaders(w http.ResponseWriter, resource string) {
 func (f *fakeGitHub) injected(op string, page int) (fakeReply, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.requests[op]++
+	f.requests.Add(op)
 	key := op + "#" + strconv.Itoa(page)
 	f.times[key] = append(f.times[key], time.Now())
 	q := f.inject[key]
@@ -217,7 +183,7 @@ func (f *fakeGitHub) userOrgs(w http.ResponseWriter, r *http.Request) {
 	if out == nil {
 		out = []map[string]any{}
 	}
-	_ = json.NewEncoder(w).Encode(out)
+	providertest.WriteJSON(w, http.StatusOK, out)
 }
 
 var (
@@ -320,7 +286,7 @@ func (f *fakeGitHub) graphql(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	f.mu.Unlock()
 	f.rateHeaders(w, "graphql")
-	_ = json.NewEncoder(w).Encode(map[string]any{"data": data})
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{"data": data})
 }
 
 // gqlErrors answers HTTP 200 with an errors array, as GitHub does.

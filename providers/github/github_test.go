@@ -1,15 +1,12 @@
 package github
 
 import (
-	"context"
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
@@ -35,18 +32,9 @@ func testProvider(t testing.TB, f *fakeGitHub, o Options) *provider {
 	return p
 }
 
-// progress counts what a Sync reports.
-type progress struct{ requests, waits atomic.Int64 }
-
-func (p *progress) Request()                  { p.requests.Add(1) }
-func (p *progress) RateLimited(time.Duration) { p.waits.Add(1) }
-func (p *progress) Read(int, int)             {}
-
-func syncOnce(t testing.TB, p providers.Provider) (*providers.Result, *progress, error) {
+func syncOnce(t testing.TB, p providers.Provider) (*providers.Result, *providertest.Progress, error) {
 	t.Helper()
-	pr := &progress{}
-	res, err := p.Sync(providers.WithProgress(context.Background(), pr), nil)
-	return res, pr, err
+	return providertest.SyncCounted(p, nil)
 }
 
 // acme is a small organization with nested teams: eng > eng-backend > eng-db, and ops.
@@ -78,7 +66,7 @@ func TestSyncRecords(t *testing.T) {
 	for _, u := range res.Users {
 		byID[u.Id] = u
 	}
-	require.Equal(t, []string{"alice", "bob", "carol", "dave"}, ids(res.Users))
+	require.Equal(t, []string{"alice", "bob", "carol", "dave"}, providertest.IDs(res.Users))
 	alice := byID["alice"]
 	require.Equal(t, "Alice Liddell", alice.DisplayName)
 	require.Equal(t, "alice", alice.Username)
@@ -91,7 +79,7 @@ func TestSyncRecords(t *testing.T) {
 	require.Equal(t, []string{"acme/eng-db"}, byID["carol"].GroupIds)
 	require.Empty(t, byID["dave"].GroupIds)
 
-	require.Equal(t, []string{"acme/eng", "acme/eng-backend", "acme/eng-db", "acme/ops"}, groupIDs(res.Groups))
+	require.Equal(t, []string{"acme/eng", "acme/eng-backend", "acme/eng-db", "acme/ops"}, providertest.IDs(res.Groups))
 	require.Equal(t, "Engineering", res.Groups[0].Name)
 	require.Equal(t, "all engineers", res.Groups[0].Description)
 	require.Empty(t, res.Groups[0].GroupIds)
@@ -103,10 +91,10 @@ func TestSyncNodeIDs(t *testing.T) {
 	f := newFakeGitHub(t, "", acme())
 	res, _, err := syncOnce(t, testProvider(t, f, Options{Orgs: []string{"acme"}, UserIDAttribute: "node_id"}))
 	require.NoError(t, err)
-	require.Equal(t, []string{"U_alice", "U_bob", "U_carol", "U_dave"}, ids(res.Users))
+	require.Equal(t, []string{"U_alice", "U_bob", "U_carol", "U_dave"}, providertest.IDs(res.Users))
 	require.Equal(t, []string{"T_backend", "T_eng"}, res.Users[0].GroupIds)
 	require.Equal(t, "alice", res.Users[0].Username)
-	require.Equal(t, []string{"T_backend", "T_db", "T_eng", "T_ops"}, groupIDs(res.Groups))
+	require.Equal(t, []string{"T_backend", "T_db", "T_eng", "T_ops"}, providertest.IDs(res.Groups))
 	require.Equal(t, []string{"T_eng"}, res.Groups[0].GroupIds)
 }
 
@@ -116,9 +104,9 @@ func TestEnterpriseServerAndDefaultOrgs(t *testing.T) {
 	f := newFakeGitHub(t, "/api/v3", acme(), other)
 	res, _, err := syncOnce(t, testProvider(t, f, Options{}))
 	require.NoError(t, err)
-	require.Equal(t, 1, f.count("orgs"), "GET /api/v3/user/orgs")
-	require.Equal(t, 2, f.count("Members"), "POST /api/graphql per organization")
-	require.Equal(t, []string{"alice", "bob", "carol", "dave", "erin"}, ids(res.Users), "a member of two organizations is one user")
+	require.Equal(t, 1, f.requests.Count("orgs"), "GET /api/v3/user/orgs")
+	require.Equal(t, 2, f.requests.Count("Members"), "POST /api/graphql per organization")
+	require.Equal(t, []string{"alice", "bob", "carol", "dave", "erin"}, providertest.IDs(res.Users), "a member of two organizations is one user")
 	require.Equal(t, []string{"acme/eng", "acme/eng-backend", "beta/eng"}, res.Users[0].GroupIds)
 }
 
@@ -137,39 +125,24 @@ func TestGraphQLURL(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("github")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "github")
 	token, _ := typ.Option("token")
 	require.True(t, token.Secret)
 	require.True(t, token.Required)
 	def, _ := typ.Option("api_url")
 	require.Equal(t, "https://api.github.com", def.Default)
 
-	tests := []struct{ name, yaml, err string }{
-		{"valid", `{token: x, orgs: [acme, beta]}`, ""},
-		{"valid node ids", `{token: x, user_id_attribute: node_id, api_url: "https://ghe.example.com/api/v3"}`, ""},
-		{"missing token", `{orgs: [acme]}`, `option "token": required`},
-		{"bad id attribute", `{token: x, user_id_attribute: email}`, `option "user_id_attribute": "email" is not login or node_id`},
-		{"relative api_url", `{token: x, api_url: api.github.com}`, `option "api_url": "api.github.com" is not an absolute http(s) URL`},
-		{"org with a slash", `{token: x, orgs: [acme/eng]}`, `option "orgs": "acme/eng" is not an organization login`},
-		{"empty org", `{token: x, orgs: [""]}`, `option "orgs": "" is not an organization login`},
-		{"unknown option", `{token: x, org: acme}`, `unknown option "org"`},
+	tests := []providertest.OptionsCase{
+		{Name: "valid", Options: `{token: x, orgs: [acme, beta]}`},
+		{Name: "valid node ids", Options: `{token: x, user_id_attribute: node_id, api_url: "https://ghe.example.com/api/v3"}`},
+		{Name: "missing token", Options: `{orgs: [acme]}`, WantErr: `option "token": required`},
+		{Name: "bad id attribute", Options: `{token: x, user_id_attribute: email}`, WantErr: `option "user_id_attribute": "email" is not login or node_id`},
+		{Name: "relative api_url", Options: `{token: x, api_url: api.github.com}`, WantErr: `option "api_url": "api.github.com" is not an absolute http(s) URL`},
+		{Name: "org with a slash", Options: `{token: x, orgs: [acme/eng]}`, WantErr: `option "orgs": "acme/eng" is not an organization login`},
+		{Name: "empty org", Options: `{token: x, orgs: [""]}`, WantErr: `option "orgs": "" is not an organization login`},
+		{Name: "unknown option", Options: `{token: x, org: acme}`, WantErr: `unknown option "org"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var doc yaml.Node
-			require.NoError(t, yaml.Unmarshal([]byte(tt.yaml), &doc))
-			_, err := typ.New(doc.Content[0], providers.Deps{Directory: "gh"})
-			if tt.err == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorContains(t, err, tt.err)
-			require.NotContains(t, err.Error(), "x,", "no secret in errors")
-		})
-	}
+	providertest.CheckOptions(t, typ, tests, "x,")
 }
 
 func TestBadTokenFailsTheRun(t *testing.T) {
@@ -179,7 +152,7 @@ func TestBadTokenFailsTheRun(t *testing.T) {
 	require.ErrorContains(t, err, "Bad credentials")
 	require.ErrorContains(t, err, `github organization "acme"`)
 	require.NotContains(t, err.Error(), "ghp_wrong")
-	n := f.count("unauthorized")
+	n := f.requests.Count("unauthorized")
 	require.True(t, n >= 1 && n <= 2, "one request per listing started (members, teams), none retried: %d", n)
 }
 
@@ -190,10 +163,10 @@ func TestPagination(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.Users, 250)
 	require.Len(t, res.Groups, 250)
-	require.Equal(t, 3, f.count("Members"))
-	require.Equal(t, 3, f.count("Teams"))
-	require.Equal(t, 2*10, f.count("TeamMembers"), "ten teams of 250 members: two more pages each")
-	require.Equal(t, int64(3+3+20), pr.requests.Load())
+	require.Equal(t, 3, f.requests.Count("Members"))
+	require.Equal(t, 3, f.requests.Count("Teams"))
+	require.Equal(t, 2*10, f.requests.Count("TeamMembers"), "ten teams of 250 members: two more pages each")
+	require.Equal(t, 3+3+20, pr.Requests())
 	requireMemberships(t, big, res)
 }
 
@@ -205,7 +178,7 @@ func TestOrgPagination(t *testing.T) {
 	f := newFakeGitHub(t, "", orgs...)
 	res, _, err := syncOnce(t, testProvider(t, f, Options{}))
 	require.NoError(t, err)
-	require.Equal(t, 3, f.count("orgs"), "201 organizations at 100 per page")
+	require.Equal(t, 3, f.requests.Count("orgs"), "201 organizations at 100 per page")
 	require.Len(t, res.Users, 201)
 }
 
@@ -237,9 +210,9 @@ func TestRateLimitsRetried(t *testing.T) {
 			f.failPage(tt.op, tt.page, tt.reply)
 			res, pr, err := syncOnce(t, testProvider(t, f, Options{Orgs: []string{"acme"}}))
 			require.NoError(t, err)
-			require.Equal(t, int64(3+3+20+1), pr.requests.Load(), "one request more than the minimum")
+			require.Equal(t, 3+3+20+1, pr.Requests(), "one request more than the minimum")
 			if tt.reply.status != 502 {
-				require.Equal(t, int64(1), pr.waits.Load(), "counted as a rate-limit wait")
+				require.Len(t, pr.Waits(), 1, "counted as a rate-limit wait")
 			}
 			requireMemberships(t, big, res)
 		})
@@ -255,7 +228,7 @@ func TestSecondaryLimitWithoutRetryAfter(t *testing.T) {
 		body: `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}`})
 	res, pr, err := syncOnce(t, testProvider(t, f, Options{Orgs: []string{"acme"}}))
 	require.NoError(t, err)
-	require.Equal(t, int64(1), pr.waits.Load())
+	require.Len(t, pr.Waits(), 1)
 	requireMemberships(t, big, res)
 }
 
@@ -269,7 +242,7 @@ func TestPrimaryLimitResetHonoured(t *testing.T) {
 	p := testProvider(t, f, Options{Orgs: []string{"acme"}, Options: apiclient.Options{MaxConcurrency: 1}})
 	_, pr, err := syncOnce(t, p)
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, pr.waits.Load(), int64(1))
+	require.NotEmpty(t, pr.Waits())
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var later []time.Time
@@ -309,7 +282,7 @@ func TestPermissionErrorNotRetried(t *testing.T) {
 	_, _, err := syncOnce(t, testProvider(t, f, Options{Orgs: []string{"acme"}}))
 	require.ErrorContains(t, err, "HTTP 403")
 	require.ErrorContains(t, err, "Resource not accessible by personal access token")
-	require.Equal(t, 1, f.count("Members"))
+	require.Equal(t, 1, f.requests.Count("Members"))
 }
 
 func TestGraphQLErrorsAreErrors(t *testing.T) {
@@ -372,10 +345,7 @@ func TestFailedRunsApplyNothing(t *testing.T) {
 			o.Members = o.Members[1:]
 			o.Teams[1].Members = nil
 			f.failPage(tt.op, 2, tt.replies...)
-			st := h.Sync(t)
-			require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_FAILURE, st.GetLastResult())
-			require.Contains(t, st.GetLastError(), tt.want)
-			require.Empty(t, h.Changes(), "nothing applied")
+			st := h.SyncFails(t, tt.want)
 			require.Len(t, h.Users(t), 250)
 
 			st = h.Sync(t)
@@ -421,12 +391,12 @@ func TestRequestCount5000Users(t *testing.T) {
 
 	follow := 0
 	for _, tm := range o.Teams {
-		follow += max(0, ceilDiv(len(tm.Members), 100)-1)
+		follow += max(0, providertest.CeilDiv(len(tm.Members), 100)-1)
 	}
 	require.Equal(t, 30, follow, "ten teams of 320 members: three more pages each")
 	want := map[string]int{"orgs": 1, "Members": 50, "Teams": 5, "TeamMembers": follow}
-	require.Equal(t, want, f.counts())
-	require.Equal(t, int64(1+50+5+30), pr.requests.Load())
+	require.Equal(t, want, f.requests.Counts())
+	require.Equal(t, 1+50+5+30, pr.Requests())
 }
 
 // bigOrg returns an organization of users members and teams teams: user j is in team
@@ -476,22 +446,4 @@ func requireMemberships(t *testing.T, o *fakeOrg, res *providers.Result) {
 		total += len(tm.Members)
 	}
 	require.Equal(t, total, n)
-}
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
-
-func ids(users []*dirsyncv1.User) []string {
-	var out []string
-	for _, u := range users {
-		out = append(out, u.Id)
-	}
-	return out
-}
-
-func groupIDs(groups []*dirsyncv1.Group) []string {
-	var out []string
-	for _, g := range groups {
-		out = append(out, g.Id)
-	}
-	return out
 }

@@ -1,16 +1,16 @@
 package gitlab
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dirsync/dirsync/providers/providertest"
 )
 
 // fakeGitLab is an httptest fake of GitLab's REST API v4 groups and members endpoints,
@@ -21,14 +21,13 @@ import (
 // by numeric id or URL-encoded full path.
 type fakeGitLab struct {
 	t     testing.TB
-	srv   *httptest.Server
+	srv   *providertest.Server
 	token string
 
 	mu       sync.Mutex
 	groups   []*fakeGroup
-	requests map[string]int         // by endpoint: groups, group, descendant_groups, members
+	requests providertest.Counter   // by endpoint: groups, group, descendant_groups, members
 	inject   map[string][]fakeReply // by "endpoint#page"
-	recorded []string               // request URIs, for the benchmark's baseline
 	// noLink drops the Link header, leaving X-Next-Page as the only pagination.
 	noLink    bool
 	remaining string
@@ -60,10 +59,9 @@ type fakeReply struct {
 }
 
 func newFakeGitLab(t testing.TB, groups ...*fakeGroup) *fakeGitLab {
-	f := &fakeGitLab{t: t, token: "glpat-testtoken123", groups: groups, requests: map[string]int{},
+	f := &fakeGitLab{t: t, token: "glpat-testtoken123", groups: groups,
 		inject: map[string][]fakeReply{}, remaining: "1999", reset: time.Now().Add(time.Minute).Unix()}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.srv = providertest.NewServer(t, http.HandlerFunc(f.serve))
 	return f
 }
 
@@ -72,23 +70,6 @@ func (f *fakeGitLab) failPage(endpoint string, page int, replies ...fakeReply) {
 	defer f.mu.Unlock()
 	key := endpoint + "#" + strconv.Itoa(page)
 	f.inject[key] = append(f.inject[key], replies...)
-}
-
-func (f *fakeGitLab) counts() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range f.requests {
-		out[k] = v
-	}
-	return out
-}
-
-func (f *fakeGitLab) resetCounts() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests = map[string]int{}
-	f.recorded = nil
 }
 
 func (f *fakeGitLab) rateHeaders(w http.ResponseWriter) {
@@ -105,20 +86,16 @@ func (f *fakeGitLab) rateHeaders(w http.ResponseWriter) {
 
 func (f *fakeGitLab) fail(w http.ResponseWriter, status int, msg string) {
 	f.rateHeaders(w)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
+	providertest.WriteJSON(w, status, map[string]string{"message": msg})
 }
 
 func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
-	f.recorded = append(f.recorded, r.URL.RequestURI())
 	f.times = append(f.times, time.Now())
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if r.Header.Get("PRIVATE-TOKEN") != f.token {
-		f.mu.Lock()
-		f.requests["unauthorized"]++
-		f.mu.Unlock()
+		f.requests.Add("unauthorized")
 		f.fail(w, http.StatusUnauthorized, "401 Unauthorized")
 		return
 	}
@@ -144,7 +121,7 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 	case len(parts) == 1:
 		g := f.lookup(parts[0])
 		if g == nil {
-			f.count("group")
+			f.requests.Add("group")
 			f.fail(w, http.StatusNotFound, "404 Group Not Found")
 			return
 		}
@@ -153,7 +130,7 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.rateHeaders(w)
-		_ = json.NewEncoder(w).Encode(f.groupJSON(g))
+		providertest.WriteJSON(w, http.StatusOK, f.groupJSON(g))
 	case len(parts) == 2 && parts[1] == "descendant_groups":
 		g := f.lookup(parts[0])
 		if g == nil {
@@ -200,12 +177,6 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeGitLab) count(endpoint string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests[endpoint]++
-}
-
 // injected counts a request to endpoint ("groups", "members/7", …; counted without the
 // "/id") and returns the reply injected for its page, if any: one for "endpoint#page"
 // first, else one for the endpoint without its id.
@@ -213,7 +184,7 @@ func (f *fakeGitLab) injected(endpoint string, page int) (fakeReply, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	general, _, _ := strings.Cut(endpoint, "/")
-	f.requests[general]++
+	f.requests.Add(general)
 	for _, key := range []string{endpoint + "#" + strconv.Itoa(page), general + "#" + strconv.Itoa(page)} {
 		if q := f.inject[key]; len(q) > 0 {
 			f.inject[key] = q[1:]
@@ -283,7 +254,7 @@ func (f *fakeGitLab) list(w http.ResponseWriter, r *http.Request, endpoint strin
 	if out == nil {
 		out = []any{}
 	}
-	_ = json.NewEncoder(w).Encode(out)
+	providertest.WriteJSON(w, http.StatusOK, out)
 }
 
 // lookup finds a group by id or URL-encoded full path (must hold the lock or be called

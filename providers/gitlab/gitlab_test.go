@@ -1,17 +1,14 @@
 package gitlab
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
@@ -35,17 +32,9 @@ func testProvider(t testing.TB, f *fakeGitLab, o Options) *provider {
 	return p
 }
 
-type progress struct{ requests, waits atomic.Int64 }
-
-func (p *progress) Request()                  { p.requests.Add(1) }
-func (p *progress) RateLimited(time.Duration) { p.waits.Add(1) }
-func (p *progress) Read(int, int)             {}
-
-func syncOnce(t testing.TB, p providers.Provider) (*providers.Result, *progress, error) {
+func syncOnce(t testing.TB, p providers.Provider) (*providers.Result, *providertest.Progress, error) {
 	t.Helper()
-	pr := &progress{}
-	res, err := p.Sync(providers.WithProgress(context.Background(), pr), nil)
-	return res, pr, err
+	return providertest.SyncCounted(p, nil)
 }
 
 // tree is acme > acme/platform > acme/platform/db, acme > acme/sales, and beta.
@@ -66,10 +55,10 @@ func TestSyncRecords(t *testing.T) {
 	res, _, err := syncOnce(t, testProvider(t, f, Options{}))
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	require.Equal(t, map[string]int{"groups": 1, "members": 5}, f.counts())
+	require.Equal(t, map[string]int{"groups": 1, "members": 5}, f.requests.Counts())
 
-	require.Equal(t, []string{"1", "10", "2", "3", "4"}, groupIDs(res.Groups))
-	g := byGroup(res.Groups)
+	require.Equal(t, []string{"1", "10", "2", "3", "4"}, providertest.IDs(res.Groups))
+	g := providertest.ByID(res.Groups)
 	require.Equal(t, "acme", g["1"].Name, "the full path, as in GitLab's groups claim")
 	require.Equal(t, "the company", g["1"].Description)
 	require.Equal(t, "ACME", g["1"].Attributes.AsMap()["name"])
@@ -79,8 +68,8 @@ func TestSyncRecords(t *testing.T) {
 	require.Empty(t, g["3"].GroupIds)
 	require.Empty(t, g["10"].GroupIds)
 
-	require.Equal(t, []string{"101", "102", "103", "104", "105"}, userIDs(res.Users), "gus awaits a seat: not a member")
-	u := byUser(res.Users)
+	require.Equal(t, []string{"101", "102", "103", "104", "105"}, providertest.IDs(res.Users), "gus awaits a seat: not a member")
+	u := providertest.ByID(res.Users)
 	require.Equal(t, "alice", u["101"].Username)
 	require.Equal(t, "Alice", u["101"].DisplayName)
 	require.Equal(t, "alice@acme.example", u["101"].Email)
@@ -116,46 +105,32 @@ func TestGroupsFilter(t *testing.T) {
 	f := newFakeGitLab(t, tree()...)
 	res, _, err := syncOnce(t, testProvider(t, f, Options{Groups: []string{"acme/platform", "10"}}))
 	require.NoError(t, err)
-	require.Equal(t, []string{"10", "2", "3"}, groupIDs(res.Groups), "by path and by id, with descendants")
-	require.Equal(t, []string{"3"}, byGroup(res.Groups)["2"].GroupIds)
-	require.Equal(t, map[string]int{"group": 2, "descendant_groups": 2, "members": 3}, f.counts())
+	require.Equal(t, []string{"10", "2", "3"}, providertest.IDs(res.Groups), "by path and by id, with descendants")
+	require.Equal(t, []string{"3"}, providertest.ByID(res.Groups)["2"].GroupIds)
+	require.Equal(t, map[string]int{"group": 2, "descendant_groups": 2, "members": 3}, f.requests.Counts())
 
 	_, _, err = syncOnce(t, testProvider(t, f, Options{Groups: []string{"acme/nope"}}))
 	require.ErrorContains(t, err, `gitlab group "acme/nope": group: HTTP 404 404 Group Not Found`)
 }
 
 func TestOptions(t *testing.T) {
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("gitlab")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "gitlab")
 	token, _ := typ.Option("token")
 	require.True(t, token.Secret)
 	require.True(t, token.Required)
 	u, _ := typ.Option("url")
 	require.Equal(t, "https://gitlab.com", u.Default)
 
-	tests := []struct{ name, yaml, err string }{
-		{"valid", `{token: x}`, ""},
-		{"valid self-managed", `{token: x, url: "https://gitlab.example.com/gitlab", groups: [acme, "42"]}`, ""},
-		{"missing token", `{url: "https://gitlab.example.com"}`, `option "token": required`},
-		{"relative url", `{token: x, url: gitlab.example.com}`, `option "url": "gitlab.example.com" is not an absolute http(s) URL`},
-		{"api url", `{token: x, url: "https://gitlab.example.com/api/v4"}`, `option "url": give the instance URL without /api/v4`},
-		{"empty group", `{token: x, groups: [""]}`, `option "groups": an empty group path`},
-		{"unknown option", `{token: x, private_token: y}`, `unknown option "private_token"`},
+	tests := []providertest.OptionsCase{
+		{Name: "valid", Options: `{token: x}`},
+		{Name: "valid self-managed", Options: `{token: x, url: "https://gitlab.example.com/gitlab", groups: [acme, "42"]}`},
+		{Name: "missing token", Options: `{url: "https://gitlab.example.com"}`, WantErr: `option "token": required`},
+		{Name: "relative url", Options: `{token: x, url: gitlab.example.com}`, WantErr: `option "url": "gitlab.example.com" is not an absolute http(s) URL`},
+		{Name: "api url", Options: `{token: x, url: "https://gitlab.example.com/api/v4"}`, WantErr: `option "url": give the instance URL without /api/v4`},
+		{Name: "empty group", Options: `{token: x, groups: [""]}`, WantErr: `option "groups": an empty group path`},
+		{Name: "unknown option", Options: `{token: x, private_token: y}`, WantErr: `unknown option "private_token"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var doc yaml.Node
-			require.NoError(t, yaml.Unmarshal([]byte(tt.yaml), &doc))
-			_, err := typ.New(doc.Content[0], providers.Deps{Directory: "gl"})
-			if tt.err == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorContains(t, err, tt.err)
-		})
-	}
+	providertest.CheckOptions(t, typ, tests)
 }
 
 func TestBadTokenFailsTheRun(t *testing.T) {
@@ -163,7 +138,7 @@ func TestBadTokenFailsTheRun(t *testing.T) {
 	_, _, err := syncOnce(t, testProvider(t, f, Options{Token: "glpat-wrong"}))
 	require.ErrorContains(t, err, "groups: HTTP 401 401 Unauthorized")
 	require.NotContains(t, err.Error(), "glpat-wrong")
-	require.Equal(t, map[string]int{"unauthorized": 1}, f.counts(), "a static token is not retried")
+	require.Equal(t, map[string]int{"unauthorized": 1}, f.requests.Counts(), "a static token is not retried")
 }
 
 func TestPagination(t *testing.T) {
@@ -176,18 +151,18 @@ func TestPagination(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, res.Groups, 250)
 			require.Len(t, res.Users, 250)
-			require.Equal(t, minimumRequests(o, true), f.counts())
-			require.Equal(t, 3, f.counts()["groups"])
-			require.Equal(t, 240+10*3, f.counts()["members"], "ten groups of 250 members take three pages")
-			require.Equal(t, int64(3+270), pr.requests.Load())
+			require.Equal(t, minimumRequests(o, true), f.requests.Counts())
+			require.Equal(t, 3, f.requests.Counts()["groups"])
+			require.Equal(t, 240+10*3, f.requests.Counts()["members"], "ten groups of 250 members take three pages")
+			require.Equal(t, 3+270, pr.Requests())
 			requireMemberships(t, o, res)
 
 			// The group filter's descendant listing paginates the same way.
-			f.resetCounts()
+			f.requests.Reset()
 			res, _, err = syncOnce(t, testProvider(t, f, Options{Groups: []string{"top"}}))
 			require.NoError(t, err)
 			require.Len(t, res.Groups, 250)
-			require.Equal(t, 3, f.counts()["descendant_groups"], "249 subgroups")
+			require.Equal(t, 3, f.requests.Counts()["descendant_groups"], "249 subgroups")
 		})
 	}
 }
@@ -197,7 +172,7 @@ func TestRateLimitsRetried(t *testing.T) {
 		name, endpoint string
 		page, groups   int // groups: enough for the failing page to exist
 		reply          fakeReply
-		waits          int64
+		waits          int
 	}{
 		{"429 with Retry-After seconds", "members", 2, 20, fakeReply{status: 429, header: map[string]string{"Retry-After": "1"},
 			body: `{"message":"429 Too Many Requests"}`}, 1},
@@ -217,8 +192,8 @@ func TestRateLimitsRetried(t *testing.T) {
 			for _, n := range minimumRequests(o, true) {
 				minimum += n
 			}
-			require.Equal(t, int64(minimum+1), pr.requests.Load(), "one request more than the minimum")
-			require.Equal(t, tt.waits, pr.waits.Load())
+			require.Equal(t, minimum+1, pr.Requests(), "one request more than the minimum")
+			require.Len(t, pr.Waits(), tt.waits)
 			requireMemberships(t, o, res)
 		})
 	}
@@ -231,7 +206,7 @@ func TestRateLimitResetHonoured(t *testing.T) {
 	p := testProvider(t, f, Options{Options: apiclient.Options{MaxConcurrency: 1}})
 	_, pr, err := syncOnce(t, p)
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, pr.waits.Load(), int64(1))
+	require.NotEmpty(t, pr.Waits())
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	require.Len(t, f.times, 6)
@@ -275,10 +250,7 @@ func TestFailedRunsApplyNothing(t *testing.T) {
 			g.Members = slices.DeleteFunc(g.Members, func(m fakeMember) bool { return m.ID == 1249 })
 			f.mu.Unlock()
 			f.failPage(tt.endpoint, 2, tt.replies...)
-			st := h.Sync(t)
-			require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_FAILURE, st.GetLastResult())
-			require.Contains(t, st.GetLastError(), tt.want)
-			require.Empty(t, h.Changes(), "nothing applied")
+			st := h.SyncFails(t, tt.want)
 			require.Len(t, h.Users(t), 250)
 
 			st = h.Sync(t)
@@ -301,8 +273,8 @@ func TestRequestCount5000Users(t *testing.T) {
 	requireMemberships(t, o, res)
 	want := minimumRequests(o, true)
 	require.Equal(t, map[string]int{"groups": 5, "members": 490 + 10*4}, want)
-	require.Equal(t, want, f.counts())
-	require.Equal(t, int64(5+530), pr.requests.Load())
+	require.Equal(t, want, f.requests.Counts())
+	require.Equal(t, 5+530, pr.Requests())
 }
 
 // bigDirectory returns groups groups holding users users: user j is a direct member of
@@ -345,10 +317,10 @@ func bigDirectory(users, groups, large int) []*fakeGroup {
 func minimumRequests(groups []*fakeGroup, listing bool) map[string]int {
 	out := map[string]int{}
 	if listing {
-		out["groups"] = ceilDiv(len(groups), 100)
+		out["groups"] = providertest.CeilDiv(len(groups), 100)
 	}
 	for _, g := range groups {
-		out["members"] += max(1, ceilDiv(len(g.Members), 100))
+		out["members"] += max(1, providertest.CeilDiv(len(g.Members), 100))
 	}
 	return out
 }
@@ -369,38 +341,4 @@ func requireMemberships(t *testing.T, groups []*fakeGroup, res *providers.Result
 		n += len(u.GroupIds)
 	}
 	require.Equal(t, total, n)
-}
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
-
-func userIDs(users []*dirsyncv1.User) []string {
-	var out []string
-	for _, u := range users {
-		out = append(out, u.Id)
-	}
-	return out
-}
-
-func groupIDs(groups []*dirsyncv1.Group) []string {
-	var out []string
-	for _, g := range groups {
-		out = append(out, g.Id)
-	}
-	return out
-}
-
-func byUser(users []*dirsyncv1.User) map[string]*dirsyncv1.User {
-	out := map[string]*dirsyncv1.User{}
-	for _, u := range users {
-		out[u.Id] = u
-	}
-	return out
-}
-
-func byGroup(groups []*dirsyncv1.Group) map[string]*dirsyncv1.Group {
-	out := map[string]*dirsyncv1.Group{}
-	for _, g := range groups {
-		out[g.Id] = g
-	}
-	return out
 }

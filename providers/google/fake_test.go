@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirsync/dirsync/providers/providertest"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +36,7 @@ import (
 //     larger value is a 400) and opaque pageToken/nextPageToken.
 type fake struct {
 	t   testing.TB
-	srv *httptest.Server
+	srv *providertest.Server
 
 	key        *rsa.PrivateKey
 	keyID      string
@@ -51,16 +51,14 @@ type fake struct {
 	groups []fakeGroup
 	// members of each group by group id, in listing order
 	members map[string][]fakeMember
-	tokens  map[string]bool // access tokens that are valid
-	counts  map[string]int  // requests by endpoint: token, users, groups, group members
+	tokens  map[string]bool      // access tokens that are valid
+	counts  providertest.Counter // requests by endpoint: token, users, groups, group members
 	faults  []*fault
 	// pageLimit, when > 0, caps every page below maxResults (the API may return fewer
 	// entries than asked); tests use it to page small directories.
 	pageLimit int
 	// lastQuery is the query of the last request by endpoint.
 	lastQuery map[string]string
-	// served lists the URLs of the listing pages served (path and query).
-	served []string
 }
 
 type fakeUser struct {
@@ -92,9 +90,8 @@ func newFake(t testing.TB) *fake {
 	_, _ = rand.Read(id[:])
 	f := &fake{t: t, key: key, keyID: hex.EncodeToString(id[:]), email: "dirsync@example-project.iam.gserviceaccount.com",
 		subject: "admin@example.com", customerID: "C01abc234", domain: "example.com",
-		members: map[string][]fakeMember{}, tokens: map[string]bool{}, counts: map[string]int{}, lastQuery: map[string]string{}}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+		members: map[string][]fakeMember{}, tokens: map[string]bool{}, lastQuery: map[string]string{}}
+	f.srv = providertest.NewServer(t, http.HandlerFunc(f.serve))
 	f.keyJSON = f.serviceAccountKey(f.srv.URL + "/token")
 	return f
 }
@@ -127,19 +124,6 @@ func (f *fake) clearFaults() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults = nil
-}
-
-// count returns the requests made to endpoint so far.
-func (f *fake) count(endpoint string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.counts[endpoint]
-}
-
-func (f *fake) resetCounts() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.counts = map[string]int{}
 }
 
 func (f *fake) query(endpoint string) string {
@@ -182,7 +166,7 @@ func (f *fake) list(w http.ResponseWriter, r *http.Request, endpoint string, def
 	items func(q map[string][]string) (listing, error)) {
 	q := r.URL.Query()
 	f.mu.Lock()
-	f.counts[endpoint]++
+	f.counts.Add(endpoint)
 	f.lastQuery[endpoint] = r.URL.RawQuery
 	f.mu.Unlock()
 
@@ -206,9 +190,6 @@ func (f *fake) list(w http.ResponseWriter, r *http.Request, endpoint string, def
 	if f.intercept(w, r, endpoint, offset/size+1) {
 		return
 	}
-	f.mu.Lock()
-	f.served = append(f.served, r.URL.RequestURI())
-	f.mu.Unlock()
 	switch {
 	case err == errNotFound:
 		googleError(w, http.StatusNotFound, "Resource Not Found: groupKey", "notFound")
@@ -229,7 +210,7 @@ func (f *fake) list(w http.ResponseWriter, r *http.Request, endpoint string, def
 		page["nextPageToken"] = pageToken(l.identity, end)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	_ = json.NewEncoder(w).Encode(page)
+	providertest.WriteJSON(w, http.StatusOK, page)
 }
 
 // intercept authenticates the request and plays a scripted fault; true when it answered.
@@ -425,15 +406,13 @@ func parsePageToken(tok, identity string) (int, error) {
 
 // token serves Google's OAuth2 token endpoint for the JWT-bearer grant.
 func (f *fake) token(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.counts["token"]++
-	f.mu.Unlock()
+	f.counts.Add("token")
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		oauthError(w, http.StatusBadRequest, "invalid_request", "POST a form")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_request", "POST a form")
 		return
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
-		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+r.PostForm.Get("grant_type"))
+		providertest.OAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+r.PostForm.Get("grant_type"))
 		return
 	}
 	if code, desc := f.checkAssertion(r.PostForm.Get("assertion")); code != "" {
@@ -441,7 +420,7 @@ func (f *fake) token(w http.ResponseWriter, r *http.Request) {
 		if code == "unauthorized_client" {
 			status = http.StatusUnauthorized
 		}
-		oauthError(w, status, code, desc)
+		providertest.OAuthError(w, status, code, desc)
 		return
 	}
 	var b [24]byte
@@ -493,12 +472,6 @@ func (f *fake) checkAssertion(assertion string) (code, desc string) {
 		return "unauthorized_client", "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested."
 	}
 	return "", ""
-}
-
-func oauthError(w http.ResponseWriter, status int, code, desc string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
 }
 
 func googleError(w http.ResponseWriter, status int, message, reason string) {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
@@ -96,10 +95,10 @@ func TestSyncReadsTheDirectory(t *testing.T) {
 	require.True(t, st.GetLastFull())
 
 	// Exactly one token, then every listing paged to its end with the largest page size.
-	require.Equal(t, 1, f.count("token"))
-	require.Equal(t, 4, f.count("users"))                   // 7 users, 2 a page
-	require.Equal(t, 3, f.count("groups"))                  // 6 groups
-	require.Equal(t, 3+1+1+1+1+2, f.count("group members")) // g1 has 6 members, g6 3
+	require.Equal(t, 1, f.counts.Count("token"))
+	require.Equal(t, 4, f.counts.Count("users"))                   // 7 users, 2 a page
+	require.Equal(t, 3, f.counts.Count("groups"))                  // 6 groups
+	require.Equal(t, 3+1+1+1+1+2, f.counts.Count("group members")) // g1 has 6 members, g6 3
 	q, err := url.ParseQuery(f.query("users"))
 	require.NoError(t, err)
 	require.Equal(t, "my_customer", q.Get("customer"))
@@ -159,7 +158,7 @@ func TestSyncReadsTheDirectory(t *testing.T) {
 	st = h.Sync(t)
 	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, st.GetLastResult(), st.GetLastError())
 	require.Empty(t, h.Changes())
-	require.Equal(t, 1, f.count("token"))
+	require.Equal(t, 1, f.counts.Count("token"))
 }
 
 func TestDomainReplacesCustomer(t *testing.T) {
@@ -193,8 +192,8 @@ func TestUnauthorizedMidRunRefetchesTokenOnce(t *testing.T) {
 	h := providertest.Start(t, f.provider(t, func(o *Options) { o.MaxConcurrency = 1 }))
 	st := h.Status(t)
 	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, st.GetLastResult(), st.GetLastError())
-	require.Equal(t, 2, f.count("token"))
-	require.Equal(t, 5, f.count("users")) // 4 pages and the one that met the 401
+	require.Equal(t, 2, f.counts.Count("token"))
+	require.Equal(t, 5, f.counts.Count("users")) // 4 pages and the one that met the 401
 	require.Len(t, h.Users(t), 8)
 }
 
@@ -224,12 +223,12 @@ func TestTokenRequest(t *testing.T) {
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				require.NotContains(t, err.Error(), "PRIVATE KEY")
-				require.Zero(t, f.count("users")+f.count("groups")) // nothing reaches the API
+				require.Zero(t, f.counts.Count("users")+f.counts.Count("groups")) // nothing reaches the API
 				return
 			}
 			require.NoError(t, err)
 			require.Len(t, res.Users, 8)
-			require.Equal(t, 1, f.count("token"))
+			require.Equal(t, 1, f.counts.Count("token"))
 		})
 	}
 }
@@ -300,10 +299,7 @@ func TestFailedPageAppliesNothing(t *testing.T) {
 			f.addFault(&fault{endpoint: endpoint, page: 2, times: -1, status: http.StatusServiceUnavailable,
 				body: googleErrorBody(503, "The service is currently unavailable.", "backendError")})
 
-			st := h.Sync(t)
-			require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_FAILURE, st.GetLastResult())
-			require.Contains(t, st.GetLastError(), endpoint+": HTTP 503 backendError")
-			require.Empty(t, h.Changes())
+			st := h.SyncFails(t, endpoint+": HTTP 503 backendError")
 			require.Contains(t, h.Users(t), "u7")
 			require.Equal(t, dirsyncv1.UserState_USER_STATE_ACTIVE, h.Users(t)["u1"].GetState())
 
@@ -324,54 +320,33 @@ func TestOptions(t *testing.T) {
 	f := newFake(t)
 	keyFile := filepath.Join(t.TempDir(), "key.json")
 	require.NoError(t, os.WriteFile(keyFile, []byte(f.keyJSON+"\n"), 0o600))
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("google")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "google")
 
-	for _, tc := range []struct {
-		name    string
-		options map[string]any
-		wantErr string
-	}{
-		{name: "key inline", options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "admin@example.com"}},
-		{name: "key file", options: map[string]any{"service_account_key_file": keyFile, "impersonate_user": "admin@example.com",
+	providertest.CheckOptions(t, typ, []providertest.OptionsCase{
+		{Name: "key inline", Options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "admin@example.com"}},
+		{Name: "key file", Options: map[string]any{"service_account_key_file": keyFile, "impersonate_user": "admin@example.com",
 			"domain": "example.com", "api_url": f.srv.URL, "token_url": f.srv.URL + "/token", "max_concurrency": 8}},
-		{name: "no key", options: map[string]any{"impersonate_user": "admin@example.com"},
-			wantErr: `option "service_account_key": required`},
-		{name: "no user", options: map[string]any{"service_account_key": f.keyJSON},
-			wantErr: `option "impersonate_user": required`},
-		{name: "user not an email", options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "admin"},
-			wantErr: `option "impersonate_user": "admin" is not an email address`},
-		{name: "key not JSON", options: map[string]any{"service_account_key": "-----BEGIN PRIVATE KEY-----", "impersonate_user": "a@b.c"},
-			wantErr: `option "service_account_key": not a JSON service account key`},
-		{name: "key of a user", options: map[string]any{"service_account_key": `{"type":"authorized_user","client_secret":"s3cret"}`, "impersonate_user": "a@b.c"},
-			wantErr: `option "service_account_key": not a service account key`},
-		{name: "key without private key", options: map[string]any{"service_account_key": `{"type":"service_account","client_email":"x@y.z"}`, "impersonate_user": "a@b.c"},
-			wantErr: `option "service_account_key": the key has no "private_key"`},
-		{name: "key with a broken private key", options: map[string]any{"service_account_key": `{"type":"service_account","client_email":"x@y.z","private_key":"-----BEGIN PRIVATE KEY-----\ns3cret\n-----END PRIVATE KEY-----\n"}`, "impersonate_user": "a@b.c"},
-			wantErr: `option "service_account_key": the key's "private_key" is not a PEM private key`},
-		{name: "bad api_url", options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "a@b.c", "api_url": "admin.googleapis.com"},
-			wantErr: `option "api_url": "admin.googleapis.com" is not an absolute http(s) URL`},
-		{name: "bad token_url", options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "a@b.c", "token_url": "/token"},
-			wantErr: `option "token_url": "/token" is not an absolute http(s) URL`},
-		{name: "unknown option", options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "a@b.c", "admin_email": "a@b.c"},
-			wantErr: `unknown option "admin_email"`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var node yaml.Node
-			require.NoError(t, node.Encode(tc.options))
-			p, err := typ.New(&node, providers.Deps{Directory: "corp"})
-			if tc.wantErr != "" {
-				require.ErrorContains(t, err, tc.wantErr)
-				require.NotContains(t, err.Error(), "s3cret")
-				require.NotContains(t, err.Error(), "PRIVATE KEY")
-				return
-			}
-			require.NoError(t, err)
-			require.NotNil(t, p)
-		})
-	}
+		{Name: "no key", Options: map[string]any{"impersonate_user": "admin@example.com"},
+			WantErr: `option "service_account_key": required`},
+		{Name: "no user", Options: map[string]any{"service_account_key": f.keyJSON},
+			WantErr: `option "impersonate_user": required`},
+		{Name: "user not an email", Options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "admin"},
+			WantErr: `option "impersonate_user": "admin" is not an email address`},
+		{Name: "key not JSON", Options: map[string]any{"service_account_key": "-----BEGIN PRIVATE KEY-----", "impersonate_user": "a@b.c"},
+			WantErr: `option "service_account_key": not a JSON service account key`},
+		{Name: "key of a user", Options: map[string]any{"service_account_key": `{"type":"authorized_user","client_secret":"s3cret"}`, "impersonate_user": "a@b.c"},
+			WantErr: `option "service_account_key": not a service account key`},
+		{Name: "key without private key", Options: map[string]any{"service_account_key": `{"type":"service_account","client_email":"x@y.z"}`, "impersonate_user": "a@b.c"},
+			WantErr: `option "service_account_key": the key has no "private_key"`},
+		{Name: "key with a broken private key", Options: map[string]any{"service_account_key": `{"type":"service_account","client_email":"x@y.z","private_key":"-----BEGIN PRIVATE KEY-----\ns3cret\n-----END PRIVATE KEY-----\n"}`, "impersonate_user": "a@b.c"},
+			WantErr: `option "service_account_key": the key's "private_key" is not a PEM private key`},
+		{Name: "bad api_url", Options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "a@b.c", "api_url": "admin.googleapis.com"},
+			WantErr: `option "api_url": "admin.googleapis.com" is not an absolute http(s) URL`},
+		{Name: "bad token_url", Options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "a@b.c", "token_url": "/token"},
+			WantErr: `option "token_url": "/token" is not an absolute http(s) URL`},
+		{Name: "unknown option", Options: map[string]any{"service_account_key": f.keyJSON, "impersonate_user": "a@b.c", "admin_email": "a@b.c"},
+			WantErr: `unknown option "admin_email"`},
+	}, "s3cret", "PRIVATE KEY")
 
 	schema := map[string]providers.Option{}
 	for _, o := range typ.Options {
@@ -398,7 +373,7 @@ func bigDirectory(f *fake, n, m int) (minimum map[string]int) {
 	}
 	f.groups = make([]fakeGroup, m)
 	f.members = map[string][]fakeMember{}
-	minimum = map[string]int{"token": 1, "users": ceilDiv(n, 500), "groups": ceilDiv(m, 200)}
+	minimum = map[string]int{"token": 1, "users": providertest.CeilDiv(n, 500), "groups": providertest.CeilDiv(m, 200)}
 	for i := range f.groups {
 		g := fakeGroup{ID: fmt.Sprintf("0g%06d", i), Email: fmt.Sprintf("group%d@example.com", i), Name: fmt.Sprintf("Group %d", i)}
 		f.groups[i] = g
@@ -415,12 +390,10 @@ func bigDirectory(f *fake, n, m int) (minimum map[string]int) {
 			ms = append(ms, fakeMember{ID: fmt.Sprintf("0g%06d", i+1), Email: fmt.Sprintf("group%d@example.com", i+1), Type: "GROUP"})
 		}
 		f.members[g.ID] = ms
-		minimum["group members"] += max(1, ceilDiv(len(ms), 200))
+		minimum["group members"] += max(1, providertest.CeilDiv(len(ms), 200))
 	}
 	return minimum
 }
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // A full sync of 10,000 users and 1,000 groups makes exactly the fewest requests the API
 // allows, and reads everything.
@@ -430,7 +403,7 @@ func TestRequestCount(t *testing.T) {
 	res, err := f.provider(t, nil).Sync(context.Background(), nil)
 	require.NoError(t, err)
 	for endpoint, want := range minimum {
-		require.Equal(t, want, f.count(endpoint), endpoint)
+		require.Equal(t, want, f.counts.Count(endpoint), endpoint)
 	}
 	t.Logf("requests: %v", minimum)
 
@@ -453,7 +426,7 @@ func TestRequestCount(t *testing.T) {
 	require.Equal(t, []string{"0g000000"}, res.Groups[1].GetGroupIds())
 	pages := map[int]int{} // groups by member pages
 	for _, ms := range f.members {
-		pages[ceilDiv(len(ms), 200)]++
+		pages[providertest.CeilDiv(len(ms), 200)]++
 	}
 	require.Positive(t, pages[0]) // an empty group still takes a request
 	require.Positive(t, pages[3])

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirsync/dirsync/providers/providertest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -65,18 +66,18 @@ func TestRequestCount(t *testing.T) {
 	res := syncOnce(t, p, nil)
 	require.Len(t, res.Users, 10000)
 	require.Len(t, res.Groups, 1000)
-	require.Equal(t, []string{"00g0000", "00g0001", "00g0004"}, byID(res)["00u000000"].GroupIds)
-	require.Equal(t, want, f.counts())
+	require.Equal(t, []string{"00g0000", "00g0001", "00g0004"}, providertest.ByID(res.Users)["00u000000"].GroupIds)
+	require.Equal(t, want, f.requests.Reset())
 
 	// No change: the users filter and the groups filter, one page each.
 	res = syncOnce(t, p, res.Cursor)
 	require.True(t, res.Unchanged)
-	require.Equal(t, map[string]int{"users": 1, "groups": 1}, f.counts())
+	require.Equal(t, map[string]int{"users": 1, "groups": 1}, f.requests.Reset())
 
 	// One membership change: the two filters and the one group's members.
 	f.addMember("00g0500", "00u000001")
 	res = syncOnce(t, p, res.Cursor)
-	require.Equal(t, []string{"00u000001"}, userIDs(res))
+	require.Equal(t, []string{"00u000001"}, providertest.IDs(res.Users))
 	require.Equal(t, []string{"00g0000", "00g0002", "00g0011", "00g0500"}, res.Users[0].GroupIds)
-	require.Equal(t, map[string]int{"users": 1, "groups": 1, "group members": 1}, f.counts())
+	require.Equal(t, map[string]int{"users": 1, "groups": 1, "group members": 1}, f.requests.Reset())
 }

@@ -30,7 +30,7 @@ func TestIncremental(t *testing.T) {
 	p := newTest(t, f, tokenAuth(f))
 	h := providertest.Start(t, p)
 	require.Equal(t, []string{"00u1", "00u2", "00u3"}, providertest.Upserted(h.Changes(), userRec))
-	f.counts()
+	f.requests.Reset()
 
 	type want struct {
 		users, groups, deletedUsers, deletedGroups []string
@@ -45,7 +45,7 @@ func TestIncremental(t *testing.T) {
 		require.Equal(t, w.groups, providertest.Upserted(changes, groupRec), "upserted groups")
 		require.Equal(t, w.deletedUsers, providertest.Deleted(changes, userRec), "deleted users")
 		require.Equal(t, w.deletedGroups, providertest.Deleted(changes, groupRec), "deleted groups")
-		require.Equal(t, w.requests, f.counts(), "requests")
+		require.Equal(t, w.requests, f.requests.Reset(), "requests")
 	}
 	groupsOf := func(id string) []string { return h.Users(t)[id].GetEffectiveGroupIds() }
 	filters := map[string]int{"users": 1, "groups": 1}
@@ -140,12 +140,12 @@ func TestCursor(t *testing.T) {
 	f.addMember("00g1", "00u2")
 	first := syncOnce(t, p, a)
 	require.False(t, first.Full)
-	require.Equal(t, []string{"00u2"}, userIDs(first))
+	require.Equal(t, []string{"00u2"}, providertest.IDs(first.Users))
 	require.Equal(t, []string{"00g1"}, first.Users[0].GroupIds)
 
 	// The syncer did not store first: the same cursor gives the same delta again.
 	again := syncOnce(t, p, a)
-	require.Equal(t, userIDs(first), userIDs(again))
+	require.Equal(t, providertest.IDs(first.Users), providertest.IDs(again.Users))
 	require.Equal(t, first.Users[0].GroupIds, again.Users[0].GroupIds)
 
 	for name, c := range map[string][]byte{"superseded": first.Cursor, "garbled": []byte("{"), "foreign": []byte(`{"v":9}`)} {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirsync/dirsync/providers/providertest"
 	"github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 )
@@ -40,7 +40,7 @@ import (
 // Its clock moves only with mutations: each mutation happens ten minutes after the last
 // and is followed by ten quiet minutes, so a run after it sees it as settled.
 type fakeOkta struct {
-	srv *httptest.Server
+	srv *providertest.Server
 
 	mu       sync.Mutex
 	now      time.Time
@@ -57,11 +57,10 @@ type fakeOkta struct {
 	revokeAfter int
 	vanishing   map[string]bool // groups deleted just after they are next listed
 	faults      []*fault
-	requests    map[string]int      // by endpoint: users, groups, group members, token
-	served      []string            // API URLs answered 200, in order
-	assertions  []assertion         // client assertions accepted
-	sorted      map[string][]string // cached sorted ids: "users", "groups", "members <gid>"
-	rendered    map[string][]byte   // cached JSON of users and groups by id
+	requests    providertest.Counter // by endpoint: users, groups, group members, token
+	assertions  []assertion          // client assertions accepted
+	sorted      map[string][]string  // cached sorted ids: "users", "groups", "members <gid>"
+	rendered    map[string][]byte    // cached JSON of users and groups by id
 }
 
 type fakeUser struct {
@@ -95,9 +94,8 @@ type assertion struct {
 func newFakeOkta(t testing.TB) *fakeOkta {
 	f := &fakeOkta{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), users: map[string]*fakeUser{},
 		groups: map[string]*fakeGroup{}, members: map[string]map[string]bool{}, tokens: map[string][]string{},
-		vanishing: map[string]bool{}, requests: map[string]int{}, sorted: map[string][]string{}, rendered: map[string][]byte{}}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+		vanishing: map[string]bool{}, sorted: map[string][]string{}, rendered: map[string][]byte{}}
+	f.srv = providertest.NewServer(t, http.HandlerFunc(f.serve))
 	return f
 }
 
@@ -240,15 +238,6 @@ func (f *fakeOkta) clearFaults() {
 	f.faults = nil
 }
 
-// counts returns the requests per endpoint since the last call, and forgets them.
-func (f *fakeOkta) counts() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := f.requests
-	f.requests, f.served = map[string]int{}, nil
-	return out
-}
-
 // --- the API ---
 
 func (f *fakeOkta) serve(w http.ResponseWriter, r *http.Request) {
@@ -259,7 +248,7 @@ func (f *fakeOkta) serve(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, http.StatusNotFound, "E0000022", "The endpoint does not support the provided HTTP method", nil)
 		return
 	}
-	f.requests[endpoint]++
+	n := f.requests.Add(endpoint)
 	if endpoint == "token" {
 		f.token(w, r)
 		return
@@ -269,7 +258,7 @@ func (f *fakeOkta) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Rate-Limit-Remaining", "599")
 	w.Header().Set("X-Rate-Limit-Reset", strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10))
 	for _, ft := range f.faults {
-		if ft.endpoint == endpoint && f.requests[endpoint] >= ft.nth && f.requests[endpoint] < ft.nth+ft.times {
+		if ft.endpoint == endpoint && n >= ft.nth && n < ft.nth+ft.times {
 			ft.hit++
 			for k, v := range ft.header {
 				w.Header().Set(k, v)
@@ -371,7 +360,6 @@ func (f *fakeOkta) serve(w http.ResponseWriter, r *http.Request) {
 		next.RawQuery = q.Encode()
 		w.Header().Add("Link", fmt.Sprintf(`<%s>; rel="next"`, next.String()))
 	}
-	f.served = append(f.served, r.URL.RequestURI())
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(append(page, ']'))
 }
@@ -429,64 +417,59 @@ func (f *fakeOkta) authorized(w http.ResponseWriter, r *http.Request, endpoint s
 // token is POST /oauth2/v1/token for a service app: client_credentials authenticated by a
 // private_key_jwt client assertion.
 func (f *fakeOkta) token(w http.ResponseWriter, r *http.Request) {
-	oauthErr := func(status int, code, desc string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
-	}
 	if f.clientID == "" {
-		oauthErr(http.StatusUnauthorized, "invalid_client", "Client authentication failed.")
+		providertest.OAuthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed.")
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		oauthErr(http.StatusBadRequest, "invalid_request", "The request Content-Type must be application/x-www-form-urlencoded.")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_request", "The request Content-Type must be application/x-www-form-urlencoded.")
 		return
 	}
 	if err := r.ParseForm(); err != nil || len(r.URL.Query()) > 0 {
-		oauthErr(http.StatusBadRequest, "invalid_request", "The request must be a form in the body.")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_request", "The request must be a form in the body.")
 		return
 	}
 	if r.PostForm.Get("grant_type") != "client_credentials" {
-		oauthErr(http.StatusBadRequest, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.")
+		providertest.OAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.")
 		return
 	}
 	if r.PostForm.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
-		oauthErr(http.StatusBadRequest, "invalid_client", "The client_assertion_type is invalid.")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_client", "The client_assertion_type is invalid.")
 		return
 	}
 	if id := r.PostForm.Get("client_id"); id != "" && id != f.clientID {
-		oauthErr(http.StatusUnauthorized, "invalid_client", "The client_id does not match the client assertion.")
+		providertest.OAuthError(w, http.StatusUnauthorized, "invalid_client", "The client_id does not match the client assertion.")
 		return
 	}
 	jws, err := josejwt.ParseSigned(r.PostForm.Get("client_assertion"), []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil || len(jws.Headers) != 1 {
-		oauthErr(http.StatusBadRequest, "invalid_client", "The client_assertion is not a signed JWT.")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_client", "The client_assertion is not a signed JWT.")
 		return
 	}
 	hdr := jws.Headers[0]
 	if f.kid != "" && hdr.KeyID != f.kid {
-		oauthErr(http.StatusBadRequest, "invalid_client", "The client_assertion signature is invalid (unknown kid).")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_client", "The client_assertion signature is invalid (unknown kid).")
 		return
 	}
 	var claims josejwt.Claims
 	if err := jws.Claims(f.key, &claims); err != nil {
-		oauthErr(http.StatusBadRequest, "invalid_client", "The client_assertion signature is invalid.")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_client", "The client_assertion signature is invalid.")
 		return
 	}
 	tokenURL := "http://" + r.Host + "/oauth2/v1/token"
 	if err := claims.ValidateWithLeeway(josejwt.Expected{Issuer: f.clientID, Subject: f.clientID,
 		AnyAudience: josejwt.Audience{tokenURL}, Time: time.Now()}, 0); err != nil || claims.ID == "" || claims.Expiry == nil {
-		oauthErr(http.StatusBadRequest, "invalid_client", "The client_assertion token is invalid: iss, sub, aud, exp or jti.")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_client", "The client_assertion token is invalid: iss, sub, aud, exp or jti.")
 		return
 	}
 	requested := strings.Fields(r.PostForm.Get("scope"))
 	if len(requested) == 0 {
-		oauthErr(http.StatusBadRequest, "invalid_scope", "The authorization server resource does not have any configured default scopes, 'scope' must be provided.")
+		providertest.OAuthError(w, http.StatusBadRequest, "invalid_scope", "The authorization server resource does not have any configured default scopes, 'scope' must be provided.")
 		return
 	}
 	for _, s := range requested {
 		if s != "okta.users.read" && s != "okta.groups.read" {
-			oauthErr(http.StatusBadRequest, "invalid_scope", "The following scopes are not allowed: "+s)
+			providertest.OAuthError(w, http.StatusBadRequest, "invalid_scope", "The following scopes are not allowed: "+s)
 			return
 		}
 	}
@@ -495,21 +478,18 @@ func (f *fakeOkta) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b[:])
 	tok := hex.EncodeToString(b[:])
 	f.tokens[tok] = requested
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(map[string]any{"token_type": "Bearer", "expires_in": 3600,
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3600,
 		"access_token": tok, "scope": strings.Join(requested, " ")})
 }
 
 // fail writes Okta's error body.
 func (f *fakeOkta) fail(w http.ResponseWriter, status int, code, summary string, causes []string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
 	c := make([]map[string]string, len(causes))
 	for i, s := range causes {
 		c[i] = map[string]string{"errorSummary": s}
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"errorCode": code, "errorSummary": summary, "errorLink": code,
+	providertest.WriteJSON(w, status, map[string]any{"errorCode": code, "errorSummary": summary, "errorLink": code,
 		"errorId": "oae" + strconv.Itoa(status), "errorCauses": c})
 }
 

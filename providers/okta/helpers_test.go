@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/providers/apiclient"
 )
@@ -69,46 +68,9 @@ func newTest(t testing.TB, f *fakeOkta, o Options) *provider {
 	return p
 }
 
-// progress records what a Sync reports.
-type progress struct {
-	mu       sync.Mutex
-	requests int
-	waits    []time.Duration
-}
-
-func (p *progress) Request() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.requests++
-}
-
-func (p *progress) RateLimited(d time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.waits = append(p.waits, d)
-}
-
-func (p *progress) Read(int, int) {}
-
 func syncOnce(t testing.TB, p *provider, cursor []byte) *providers.Result {
 	t.Helper()
 	res, err := p.Sync(context.Background(), cursor)
 	require.NoError(t, err)
 	return res
-}
-
-func userIDs(res *providers.Result) []string {
-	var out []string
-	for _, u := range res.Users {
-		out = append(out, u.Id)
-	}
-	return out
-}
-
-func byID(res *providers.Result) map[string]*dirsyncv1.User {
-	out := map[string]*dirsyncv1.User{}
-	for _, u := range res.Users {
-		out[u.Id] = u
-	}
-	return out
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
@@ -16,10 +15,7 @@ import (
 )
 
 func TestOptions(t *testing.T) {
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("okta")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "okta")
 	for _, name := range []string{"url", "api_token", "client_id", "private_key", "key_id", "ca_file", "max_concurrency"} {
 		_, ok := typ.Option(name)
 		require.True(t, ok, name)
@@ -30,38 +26,22 @@ func TestOptions(t *testing.T) {
 	}
 	jwk, pemText := jwkKey(t, "k1"), pemKey(t)
 	quote := func(s string) string { return fmt.Sprintf("%q", s) }
-	for _, tc := range []struct {
-		name, yaml, err string
-	}{
-		{"api token", "url: https://example.okta.com\napi_token: s3cret-value", ""},
-		{"service app JWK", "url: https://example.okta.com/\nclient_id: 0oa1\nprivate_key: " + quote(jwk), ""},
-		{"service app PEM with kid", "url: https://example.okta.com\nclient_id: 0oa1\nkey_id: k1\nprivate_key: " + quote(pemText), ""},
-		{"loopback http", "url: http://127.0.0.1:8080\napi_token: s3cret-value", ""},
-		{"no url", "api_token: s3cret-value", `option "url": required`},
-		{"no auth", "url: https://example.okta.com", `give option "api_token", or options "client_id" and "private_key"`},
-		{"both", "url: https://example.okta.com\napi_token: s3cret-value\nclient_id: 0oa1\nprivate_key: " + quote(jwk), `options "api_token" and "client_id"/"private_key": give one way`},
-		{"client id alone", "url: https://example.okta.com\nclient_id: 0oa1", `option "private_key": required with "client_id"`},
-		{"key alone", "url: https://example.okta.com\nprivate_key: " + quote(jwk), `option "client_id": required with "private_key"`},
-		{"bad key", "url: https://example.okta.com\nclient_id: 0oa1\nprivate_key: s3cret-value", `option "private_key": neither PEM nor JWK`},
-		{"key id with token", "url: https://example.okta.com\napi_token: s3cret-value\nkey_id: k1", `option "key_id": only used with`},
-		{"plain http", "url: http://example.okta.com\napi_token: s3cret-value", `option "url": must use https`},
-		{"api path", "url: https://example.okta.com/api/v1\napi_token: s3cret-value", `option "url": must be the org URL alone`},
-		{"not a url", "url: example.okta.com\napi_token: s3cret-value", `option "url": must be an absolute https URL`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var node yaml.Node
-			require.NoError(t, yaml.Unmarshal([]byte(tc.yaml), &node))
-			p, err := typ.New(node.Content[0], providers.Deps{Directory: "corp"})
-			if tc.err == "" {
-				require.NoError(t, err)
-				require.NotNil(t, p)
-				return
-			}
-			require.ErrorContains(t, err, tc.err)
-			require.NotContains(t, err.Error(), "s3cret")
-			require.NotContains(t, err.Error(), "PRIVATE KEY")
-		})
-	}
+	providertest.CheckOptions(t, typ, []providertest.OptionsCase{
+		{Name: "api token", Options: "url: https://example.okta.com\napi_token: s3cret-value"},
+		{Name: "service app JWK", Options: "url: https://example.okta.com/\nclient_id: 0oa1\nprivate_key: " + quote(jwk)},
+		{Name: "service app PEM with kid", Options: "url: https://example.okta.com\nclient_id: 0oa1\nkey_id: k1\nprivate_key: " + quote(pemText)},
+		{Name: "loopback http", Options: "url: http://127.0.0.1:8080\napi_token: s3cret-value"},
+		{Name: "no url", Options: "api_token: s3cret-value", WantErr: `option "url": required`},
+		{Name: "no auth", Options: "url: https://example.okta.com", WantErr: `give option "api_token", or options "client_id" and "private_key"`},
+		{Name: "both", Options: "url: https://example.okta.com\napi_token: s3cret-value\nclient_id: 0oa1\nprivate_key: " + quote(jwk), WantErr: `options "api_token" and "client_id"/"private_key": give one way`},
+		{Name: "client id alone", Options: "url: https://example.okta.com\nclient_id: 0oa1", WantErr: `option "private_key": required with "client_id"`},
+		{Name: "key alone", Options: "url: https://example.okta.com\nprivate_key: " + quote(jwk), WantErr: `option "client_id": required with "private_key"`},
+		{Name: "bad key", Options: "url: https://example.okta.com\nclient_id: 0oa1\nprivate_key: s3cret-value", WantErr: `option "private_key": neither PEM nor JWK`},
+		{Name: "key id with token", Options: "url: https://example.okta.com\napi_token: s3cret-value\nkey_id: k1", WantErr: `option "key_id": only used with`},
+		{Name: "plain http", Options: "url: http://example.okta.com\napi_token: s3cret-value", WantErr: `option "url": must use https`},
+		{Name: "api path", Options: "url: https://example.okta.com/api/v1\napi_token: s3cret-value", WantErr: `option "url": must be the org URL alone`},
+		{Name: "not a url", Options: "url: example.okta.com\napi_token: s3cret-value", WantErr: `option "url": must be an absolute https URL`},
+	}, "s3cret", "PRIVATE KEY")
 }
 
 func TestAPITokenAuth(t *testing.T) {
@@ -71,15 +51,15 @@ func TestAPITokenAuth(t *testing.T) {
 	p := newTest(t, f, tokenAuth(f))
 	res := syncOnce(t, p, nil)
 	require.True(t, res.Full)
-	require.Equal(t, []string{"00u1"}, userIDs(res))
-	require.Equal(t, map[string]int{"users": 1, "groups": 1, "group members": 1}, f.counts())
+	require.Equal(t, []string{"00u1"}, providertest.IDs(res.Users))
+	require.Equal(t, map[string]int{"users": 1, "groups": 1, "group members": 1}, f.requests.Reset())
 
 	// A wrong token is final: one request, an error naming Okta's code, never the token.
 	p = newTest(t, f, Options{APIToken: "wrong-token-value"})
 	_, err := p.Sync(context.Background(), nil)
 	require.ErrorContains(t, err, "HTTP 401 E0000011: Invalid token provided")
 	require.NotContains(t, err.Error(), "wrong-token-value")
-	require.LessOrEqual(t, f.counts()["users"], 1)
+	require.LessOrEqual(t, f.requests.Reset()["users"], 1)
 }
 
 func TestServiceAppAuth(t *testing.T) {
@@ -101,7 +81,7 @@ func TestServiceAppAuth(t *testing.T) {
 			res := syncOnce(t, p, nil)
 			require.Len(t, res.Users, 5)
 			require.Equal(t, []string{"00g1"}, res.Users[0].GroupIds)
-			counts := f.counts()
+			counts := f.requests.Reset()
 			require.Equal(t, 2, counts["token"])
 			require.Equal(t, 4, counts["users"]+counts["groups"]+counts["group members"], "three API reads plus the one refused")
 			require.Len(t, f.assertions, 2)
@@ -110,7 +90,7 @@ func TestServiceAppAuth(t *testing.T) {
 			}
 			// The cached token serves the next run: no token request.
 			syncOnce(t, p, res.Cursor)
-			require.Zero(t, f.counts()["token"])
+			require.Zero(t, f.requests.Reset()["token"])
 		})
 	}
 }
@@ -122,7 +102,7 @@ func TestServiceAppAuthErrors(t *testing.T) {
 	p := newTest(t, f, o)
 	_, err := p.Sync(context.Background(), nil)
 	require.ErrorContains(t, err, "token request: HTTP 400 invalid_client: The client_assertion signature is invalid (unknown kid).")
-	require.Equal(t, 1, f.counts()["token"], "token errors are not retried")
+	require.Equal(t, 1, f.requests.Reset()["token"], "token errors are not retried")
 }
 
 func TestPagination(t *testing.T) {
@@ -139,10 +119,10 @@ func TestPagination(t *testing.T) {
 	res := syncOnce(t, p, nil)
 	require.Len(t, res.Users, 450)
 	require.Len(t, res.Groups, 450)
-	users := byID(res)
+	users := providertest.ByID(res.Users)
 	require.Equal(t, []string{"00g000", "00g002"}, users["00u001"].GroupIds)
 	require.Equal(t, []string{"00g000"}, users["00u449"].GroupIds)
-	require.Equal(t, map[string]int{"users": 3, "groups": 3, "group members": 3 + 449}, f.counts())
+	require.Equal(t, map[string]int{"users": 3, "groups": 3, "group members": 3 + 449}, f.requests.Reset())
 }
 
 func TestRecords(t *testing.T) {
@@ -160,7 +140,7 @@ func TestRecords(t *testing.T) {
 	f.addUser("gone", "DEPROVISIONED", "00g1")
 	p := newTest(t, f, tokenAuth(f))
 	res := syncOnce(t, p, nil)
-	users := byID(res)
+	users := providertest.ByID(res.Users)
 	require.Len(t, users, len(statuses), "deactivated users are left out")
 	for s, want := range statuses {
 		u := users[strings.ToLower(s)]
@@ -198,13 +178,13 @@ func TestRateLimited(t *testing.T) {
 			f.inject(&fault{endpoint: "users", nth: 2, times: 1, status: http.StatusTooManyRequests,
 				code: "E0000047", msg: "API call exceeded rate limit due to too many requests.", header: tc.header, resetInSecs: tc.reset})
 			p := newTest(t, f, tokenAuth(f))
-			prog := &progress{}
+			prog := &providertest.Progress{}
 			res, err := p.Sync(providers.WithProgress(context.Background(), prog), nil)
 			require.NoError(t, err)
 			require.Len(t, res.Users, 250)
-			require.Equal(t, 3, f.counts()["users"], "page 1, the 429 and its retry")
-			require.NotEmpty(t, prog.waits, "the wait is reported to the syncer")
-			require.Equal(t, 5, prog.requests)
+			require.Equal(t, 3, f.requests.Reset()["users"], "page 1, the 429 and its retry")
+			require.NotEmpty(t, prog.Waits(), "the wait is reported to the syncer")
+			require.Equal(t, 5, prog.Requests())
 		})
 	}
 }

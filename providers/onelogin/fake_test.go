@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/dirsync/dirsync/providers/providertest"
 )
 
 // fake is a OneLogin account's API as documented: Generate Token v2 (POST
@@ -22,7 +23,7 @@ import (
 // X-RateLimit-Limit/Remaining/Reset headers (Reset: seconds left).
 type fake struct {
 	t   testing.TB
-	srv *httptest.Server
+	srv *providertest.Server
 
 	mu            sync.Mutex
 	users         []fakeUser
@@ -31,11 +32,10 @@ type fake struct {
 	groupsPerPage int  // v1 page size (50)
 	omitRoleIDs   bool // list users without role_ids
 	expiresIn     int
-	token         string
+	valid         map[string]bool // access tokens issued and not revoked (each valid for expires_in)
 	tokens        int
 	secret        string
-	counts        map[string]int
-	log           []string
+	counts        providertest.Counter
 	fault         func(w http.ResponseWriter, endpoint string, n int) bool
 }
 
@@ -60,9 +60,8 @@ const (
 )
 
 func newFake(t testing.TB) *fake {
-	f := &fake{t: t, groupsPerPage: 50, expiresIn: 36000, secret: fakeSecret, counts: map[string]int{}}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f := &fake{t: t, groupsPerPage: 50, expiresIn: 36000, secret: fakeSecret, valid: map[string]bool{}}
+	f.srv = providertest.NewServer(t, http.HandlerFunc(f.serve))
 	return f
 }
 
@@ -70,48 +69,21 @@ func (f *fake) options() Options {
 	return Options{ClientID: fakeClientID, ClientSecret: fakeSecret, URL: f.srv.URL}
 }
 
-func (f *fake) count(endpoint string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.counts[endpoint]
-}
-
-func (f *fake) total() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, c := range f.counts {
-		n += c
-	}
-	return n
-}
-
-func (f *fake) reset() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.counts, f.log = map[string]int{}, nil
-}
-
+// revoke invalidates every access token issued so far.
 func (f *fake) revoke() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.token = "revoked"
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	clear(f.valid)
 }
 
 // v2Error writes an API v2 error body.
 func v2Error(w http.ResponseWriter, status int, name, message string) {
-	writeJSON(w, status, map[string]any{"statusCode": status, "name": name, "message": message})
+	providertest.WriteJSON(w, status, map[string]any{"statusCode": status, "name": name, "message": message})
 }
 
 // v1Error writes an API v1 (and token endpoint) error body.
 func v1Error(w http.ResponseWriter, status int, typ, message string) {
-	writeJSON(w, status, map[string]any{"status": map[string]any{"error": true, "code": status, "type": typ, "message": message}})
+	providertest.WriteJSON(w, status, map[string]any{"status": map[string]any{"error": true, "code": status, "type": typ, "message": message}})
 }
 
 func endpointOf(r *http.Request) string {
@@ -132,13 +104,10 @@ func endpointOf(r *http.Request) string {
 }
 
 func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8") // every JSON reply
 	endpoint := endpointOf(r)
 	f.mu.Lock()
-	f.counts[endpoint]++
-	n := f.counts[endpoint]
-	if endpoint != "token" {
-		f.log = append(f.log, r.URL.RequestURI())
-	}
+	n := f.counts.Add(endpoint)
 	fault := f.fault
 	f.mu.Unlock()
 	w.Header().Set("X-RateLimit-Limit", "5000")
@@ -195,7 +164,7 @@ func (f *fake) authorized(r *http.Request, v1 bool) bool {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return ok && strings.EqualFold(scheme, "bearer") && f.token != "" && tok == f.token
+	return ok && strings.EqualFold(scheme, "bearer") && f.valid[tok]
 }
 
 func (f *fake) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -215,10 +184,10 @@ func (f *fake) serveToken(w http.ResponseWriter, r *http.Request) {
 	default:
 		f.mu.Lock()
 		f.tokens++
-		f.token = fmt.Sprintf("tok%040d", f.tokens)
-		tok, exp := f.token, f.expiresIn
+		tok, exp := fmt.Sprintf("tok%040d", f.tokens), f.expiresIn
+		f.valid[tok] = true
 		f.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "created_at": "2026-11-29T12:00:00.000Z",
+		providertest.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "created_at": "2026-11-29T12:00:00.000Z",
 			"expires_in": exp, "refresh_token": "rt" + tok, "token_type": "bearer", "account_id": 555555})
 	}
 }
@@ -258,7 +227,7 @@ func v2Page[T any](w http.ResponseWriter, q url.Values, items []T) {
 	if page > 1 {
 		w.Header().Set("Before-Cursor", base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("limit=%d&page=%d", limit, page-1))))
 	}
-	writeJSON(w, http.StatusOK, items[start:end])
+	providertest.WriteJSON(w, http.StatusOK, items[start:end])
 }
 
 func (f *fake) serveUsers(w http.ResponseWriter, q url.Values) {
@@ -318,7 +287,7 @@ func (f *fake) serveGroups(w http.ResponseWriter, q url.Values) {
 		pagination["after_cursor"] = c
 		pagination["next_link"] = f.srv.URL + "/api/1/groups?after_cursor=" + url.QueryEscape(c)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{
 		"status":     map[string]any{"error": false, "code": 200, "type": "success", "message": "Success"},
 		"pagination": pagination, "data": data})
 }

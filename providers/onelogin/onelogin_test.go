@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/oauth2"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
@@ -26,19 +25,8 @@ func newTestProvider(t testing.TB, o Options, tu tuning) *provider {
 	return p
 }
 
-func usersByID(res *providers.Result) map[string]*dirsyncv1.User {
-	out := map[string]*dirsyncv1.User{}
-	for _, u := range res.Users {
-		out[u.GetId()] = u
-	}
-	return out
-}
-
 func TestOptions(t *testing.T) {
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("onelogin")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "onelogin")
 	opt, _ := typ.Option("client_secret")
 	require.True(t, opt.Secret && opt.Required)
 	opt, _ = typ.Option("url")
@@ -46,31 +34,17 @@ func TestOptions(t *testing.T) {
 	opt, _ = typ.Option("group_source")
 	require.Equal(t, "groups", opt.Default)
 
-	tests := []struct {
-		name, yaml, wantErr string
-	}{
-		{"missing client_id", "{client_secret: topsecret}", `option "client_id": required`},
-		{"missing client_secret", "{client_id: c}", `option "client_secret": required`},
-		{"bad url", "{client_id: c, client_secret: topsecret, url: 'api.us.onelogin.com'}", `option "url": "api.us.onelogin.com" is not an API base URL`},
-		{"url with a path", "{client_id: c, client_secret: topsecret, url: 'https://api.us.onelogin.com/api/2'}", `option "url"`},
-		{"bad group_source", "{client_id: c, client_secret: topsecret, group_source: organizations}", `option "group_source": "organizations" is not groups or roles`},
-		{"defaults", "{client_id: c, client_secret: topsecret}", ""},
-		{"eu roles", "{client_id: c, client_secret: topsecret, url: 'https://api.eu.onelogin.com', group_source: roles}", ""},
-		{"subdomain", "{client_id: c, client_secret: topsecret, url: 'https://acme.onelogin.com/'}", ""},
+	tests := []providertest.OptionsCase{
+		{Name: "missing client_id", Options: "{client_secret: topsecret}", WantErr: `option "client_id": required`},
+		{Name: "missing client_secret", Options: "{client_id: c}", WantErr: `option "client_secret": required`},
+		{Name: "bad url", Options: "{client_id: c, client_secret: topsecret, url: 'api.us.onelogin.com'}", WantErr: `option "url": "api.us.onelogin.com" is not an API base URL`},
+		{Name: "url with a path", Options: "{client_id: c, client_secret: topsecret, url: 'https://api.us.onelogin.com/api/2'}", WantErr: `option "url"`},
+		{Name: "bad group_source", Options: "{client_id: c, client_secret: topsecret, group_source: organizations}", WantErr: `option "group_source": "organizations" is not groups or roles`},
+		{Name: "defaults", Options: "{client_id: c, client_secret: topsecret}"},
+		{Name: "eu roles", Options: "{client_id: c, client_secret: topsecret, url: 'https://api.eu.onelogin.com', group_source: roles}"},
+		{Name: "subdomain", Options: "{client_id: c, client_secret: topsecret, url: 'https://acme.onelogin.com/'}"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var node yaml.Node
-			require.NoError(t, yaml.Unmarshal([]byte(tt.yaml), &node))
-			_, err := typ.New(node.Content[0], providers.Deps{Directory: "d"})
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorContains(t, err, tt.wantErr)
-			require.NotContains(t, err.Error(), "topsecret")
-		})
-	}
+	providertest.CheckOptions(t, typ, tests, "topsecret")
 }
 
 // TestSyncGroups reads users (three cursor pages) and v1 groups (three pages) and gives
@@ -87,10 +61,8 @@ func TestSyncGroups(t *testing.T) {
 		{ID: 105, Email: "ed@example.com", First: "Ed", Status: 4, State: 1, GroupID: 5},
 	}
 	p := newTestProvider(t, f.options(), tuning{pageSize: 2, minRetryDelay: time.Millisecond})
-	res, err := p.Sync(context.Background(), nil)
-	require.NoError(t, err)
-	require.True(t, res.Full)
-	users := usersByID(res)
+	res := providertest.FullSync(t, p)
+	users := providertest.ByID(res.Users)
 	require.Len(t, users, 5)
 	ada := users["101"]
 	require.Equal(t, "ada@example.com", ada.GetEmail())
@@ -109,10 +81,10 @@ func TestSyncGroups(t *testing.T) {
 	require.Len(t, res.Groups, 5)
 	require.Equal(t, "Engineering", res.Groups[0].GetName())
 
-	require.Equal(t, 1, f.count("token"))
-	require.Equal(t, 3, f.count("users"), "5 users, 2 per page")
-	require.Equal(t, 3, f.count("groups"), "5 groups, 2 per page")
-	require.Zero(t, f.count("roles"))
+	require.Equal(t, 1, f.counts.Count("token"))
+	require.Equal(t, 3, f.counts.Count("users"), "5 users, 2 per page")
+	require.Equal(t, 3, f.counts.Count("groups"), "5 groups, 2 per page")
+	require.Zero(t, f.counts.Count("roles"))
 }
 
 // TestSyncRoles uses the role_ids the user listing carries: no per-role requests.
@@ -126,11 +98,11 @@ func TestSyncRoles(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.Groups, 5)
 	require.Equal(t, "Role 0", res.Groups[0].GetName())
-	require.Equal(t, []string{"700000", "700001", "700002"}, usersByID(res)["50000000"].GetGroupIds(), "roles 0, 1 and 7%5")
-	require.Equal(t, 3, f.count("users"))
-	require.Equal(t, 3, f.count("roles"), "5 roles, 2 per page")
-	require.Zero(t, f.count("role members"))
-	require.Zero(t, f.count("groups"))
+	require.Equal(t, []string{"700000", "700001", "700002"}, providertest.ByID(res.Users)["50000000"].GetGroupIds(), "roles 0, 1 and 7%5")
+	require.Equal(t, 3, f.counts.Count("users"))
+	require.Equal(t, 3, f.counts.Count("roles"), "5 roles, 2 per page")
+	require.Zero(t, f.counts.Count("role members"))
+	require.Zero(t, f.counts.Count("groups"))
 }
 
 // TestSyncRolesWithoutRoleIDs: a user listing without role_ids falls back to each role's
@@ -144,10 +116,10 @@ func TestSyncRolesWithoutRoleIDs(t *testing.T) {
 	p := newTestProvider(t, o, tuning{pageSize: 2, minRetryDelay: time.Millisecond})
 	res, err := p.Sync(context.Background(), nil)
 	require.NoError(t, err)
-	users := usersByID(res)
+	users := providertest.ByID(res.Users)
 	require.Equal(t, []string{"700000", "700001"}, users["50000000"].GetGroupIds())
 	require.Equal(t, []string{"700000", "700001"}, users["50000005"].GetGroupIds())
-	require.Equal(t, 3+3, f.count("role members"), "each role has all 6 users: 3 pages of 2")
+	require.Equal(t, 3+3, f.counts.Count("role members"), "each role has all 6 users: 3 pages of 2")
 }
 
 func TestUserState(t *testing.T) {
@@ -209,7 +181,7 @@ func TestTokenRejected(t *testing.T) {
 	_, err := p.Sync(context.Background(), nil)
 	require.ErrorContains(t, err, "token request: HTTP 401 Unauthorized: Authentication Failure")
 	require.NotContains(t, err.Error(), fakeSecret)
-	require.Equal(t, 1, f.count("token"))
+	require.Equal(t, 1, f.counts.Count("token"))
 }
 
 func TestTokenRenewedOnceAfter401(t *testing.T) {
@@ -228,8 +200,8 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 	res, err := p.Sync(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, res.Groups, 6)
-	require.Equal(t, 2, f.count("token"), "fetched again once after the 401")
-	require.Equal(t, 3+1, f.count("groups"), "the refused page is repeated once")
+	require.Equal(t, 2, f.counts.Count("token"), "fetched again once after the 401")
+	require.Equal(t, 3+1, f.counts.Count("groups"), "the refused page is repeated once")
 }
 
 // TestRateLimited: a 429 without Retry-After waits for X-RateLimit-Reset, which OneLogin
@@ -251,7 +223,7 @@ func TestRateLimited(t *testing.T) {
 	res, err := p.Sync(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, res.Users, 5)
-	require.Equal(t, 4, f.count("users"), "three pages, the second twice")
+	require.Equal(t, 4, f.counts.Count("users"), "three pages, the second twice")
 	require.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "the reset delay was honoured")
 }
 
@@ -276,10 +248,7 @@ func TestFailedPageAppliesNothing(t *testing.T) {
 		}
 		return false
 	}
-	st := h.Sync(t)
-	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_FAILURE, st.GetLastResult())
-	require.Contains(t, st.GetLastError(), "users: HTTP 500 InternalServerError: Internal Server Error")
-	require.Empty(t, h.Changes())
+	st := h.SyncFails(t, "users: HTTP 500 InternalServerError: Internal Server Error")
 	require.Equal(t, []string{"400000"}, h.Users(t)["50000000"].GetGroupIds())
 
 	f.fault = nil
@@ -313,10 +282,10 @@ func TestRequestCount(t *testing.T) {
 			require.Len(t, res.Groups, 500)
 			total := 0
 			for endpoint, n := range tt.want {
-				require.Equal(t, n, f.count(endpoint), endpoint)
+				require.Equal(t, n, f.counts.Count(endpoint), endpoint)
 				total += n
 			}
-			require.Equal(t, total, f.total(), "no other requests")
+			require.Equal(t, total, f.counts.Total(), "no other requests")
 		})
 	}
 }

@@ -2,16 +2,16 @@ package ping
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/dirsync/dirsync/providers/providertest"
 )
 
 // fakePing is an httptest PingOne environment written from the PingOne Platform API
@@ -20,7 +20,7 @@ import (
 // under /v1/environments/{envID}/ with HAL pages (_embedded, _links.next.href carrying a
 // cursor), PingOne's page-size limits and error bodies {id, code, message, details}.
 type fakePing struct {
-	srv *httptest.Server
+	srv *providertest.Server
 
 	mu      sync.Mutex
 	env     string
@@ -31,9 +31,7 @@ type fakePing struct {
 	parents map[string][]string // group id → ids of the groups it is nested in
 	tokens  map[string]bool     // access tokens that are valid
 	issued  int
-	counts  map[string]int // requests by endpoint: token, users, groups, group nestings
-	served  []string       // request URIs of the API requests answered, while recording
-	record  bool
+	counts  providertest.Counter // requests by endpoint: token, users, groups, group nestings
 	// fail, when set, may answer a request instead of the fake (status 0: no answer).
 	fail func(endpoint string, page int) (status int, header http.Header, body string)
 }
@@ -54,27 +52,20 @@ const (
 
 func newFake(t testing.TB) *fakePing {
 	f := &fakePing{env: testEnv, id: testID, secret: testSecret, parents: map[string][]string{},
-		tokens: map[string]bool{}, counts: map[string]int{}}
+		tokens: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{env}/as/token", f.token)
 	api := "/v1/environments/{env}/"
 	mux.HandleFunc("GET "+api+"users", f.listUsers)
 	mux.HandleFunc("GET "+api+"groups", f.listGroups)
 	mux.HandleFunc("GET "+api+"groups/{id}/memberOfGroups", f.listNestings)
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
+	f.srv = providertest.NewServer(t, mux)
 	return f
 }
 
 // options returns provider options pointing at the fake.
 func (f *fakePing) options() Options {
 	return Options{EnvironmentID: f.env, ClientID: f.id, ClientSecret: f.secret, AuthURL: f.srv.URL, APIURL: f.srv.URL}
-}
-
-func (f *fakePing) count(endpoint string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.counts[endpoint]
 }
 
 // revokeTokens makes every issued access token invalid (as its expiry would).
@@ -91,9 +82,7 @@ func (f *fakePing) setFail(fn func(endpoint string, page int) (int, http.Header,
 }
 
 func pingError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"id": "5c2b7a9e-0000-4000-8000-000000000001", "code": code, "message": message})
+	providertest.WriteJSON(w, status, map[string]any{"id": "5c2b7a9e-0000-4000-8000-000000000001", "code": code, "message": message})
 }
 
 // token implements the client-credentials grant with CLIENT_SECRET_BASIC, the worker
@@ -101,34 +90,28 @@ func pingError(w http.ResponseWriter, status int, code, message string) {
 func (f *fakePing) token(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.counts["token"]++
-	oauthErr := func(status int, code, desc string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
-	}
+	f.counts.Add("token")
 	if r.PathValue("env") != f.env {
 		pingError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource was not found.")
 		return
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
-		oauthErr(http.StatusBadRequest, "unsupported_grant_type", "The grant type must be client_credentials.")
+		providertest.OAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "The grant type must be client_credentials.")
 		return
 	}
 	if r.PostForm.Has("client_secret") {
-		oauthErr(http.StatusUnauthorized, "invalid_client", "Request denied: Unsupported authentication method")
+		providertest.OAuthError(w, http.StatusUnauthorized, "invalid_client", "Request denied: Unsupported authentication method")
 		return
 	}
 	id, secret, ok := basicAuth(r)
 	if !ok || id != f.id || secret != f.secret {
-		oauthErr(http.StatusUnauthorized, "invalid_client", "Request denied: Invalid client credentials")
+		providertest.OAuthError(w, http.StatusUnauthorized, "invalid_client", "Request denied: Invalid client credentials")
 		return
 	}
 	f.issued++
 	tok := fmt.Sprintf("access-token-%d", f.issued)
 	f.tokens[tok] = true
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
 }
 
 // basicAuth reads HTTP Basic credentials whose parts are form-encoded (RFC 6749 §2.3.1).
@@ -153,10 +136,7 @@ func basicAuth(r *http.Request) (id, secret string, ok bool) {
 // begin counts the request, checks the environment and bearer token, and applies fail;
 // it returns false when it has answered.
 func (f *fakePing) begin(w http.ResponseWriter, r *http.Request, endpoint string, page int) bool {
-	f.counts[endpoint]++
-	if f.record {
-		f.served = append(f.served, r.URL.RequestURI())
-	}
+	f.counts.Add(endpoint)
 	if r.PathValue("env") != f.env {
 		pingError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource was not found.")
 		return false
@@ -229,8 +209,7 @@ func (f *fakePing) writePage(w http.ResponseWriter, r *http.Request, key string,
 		q.Set("limit", strconv.Itoa(limit))
 		links["next"] = map[string]string{"href": f.srv.URL + r.URL.Path + "?" + q.Encode()}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	providertest.WriteJSON(w, http.StatusOK, map[string]any{
 		"_links": links, "_embedded": map[string]any{key: items[offset:end]},
 		"count": len(items), "size": end - offset,
 	})

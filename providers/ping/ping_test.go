@@ -8,10 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
-	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/providers/apiclient"
 	"github.com/dirsync/dirsync/providers/providertest"
 )
@@ -26,19 +24,8 @@ func newTestProvider(t testing.TB, f *fakePing) *provider {
 	return p
 }
 
-func fullSync(t testing.TB, p *provider) *providers.Result {
-	t.Helper()
-	res, err := p.Sync(context.Background(), nil)
-	require.NoError(t, err)
-	require.True(t, res.Full)
-	return res
-}
-
 func TestOptions(t *testing.T) {
-	r := providers.NewRegistry()
-	Register(r)
-	typ, err := r.Lookup("ping")
-	require.NoError(t, err)
+	typ := providertest.Type(t, Register, "ping")
 	secret, ok := typ.Option("client_secret")
 	require.True(t, ok)
 	require.True(t, secret.Secret)
@@ -48,32 +35,17 @@ func TestOptions(t *testing.T) {
 	apiURL, _ := typ.Option("api_url")
 	require.Equal(t, defaultAPIURL, apiURL.Default)
 
-	tests := []struct {
-		name, yaml, wantErr string
-	}{
-		{"missing environment", "{client_id: a, client_secret: b}", `option "environment_id": required`},
-		{"missing client id", "{environment_id: e, client_secret: b}", `option "client_id": required`},
-		{"missing secret", "{environment_id: e, client_id: a}", `option "client_secret": required`},
-		{"bad api url", "{environment_id: e, client_id: a, client_secret: hunter2, api_url: 'api.pingone.eu'}", `option "api_url"`},
-		{"bad auth url", "{environment_id: e, client_id: a, client_secret: hunter2, auth_url: 'ftp://auth.pingone.eu'}", `option "auth_url"`},
-		{"bad environment", "{environment_id: 'a/b', client_id: a, client_secret: hunter2}", `option "environment_id"`},
-		{"unknown option", "{environment_id: e, client_id: a, client_secret: b, region: eu}", `unknown option "region"`},
-		{"valid, EU region", "{environment_id: e, client_id: a, client_secret: hunter2, auth_url: 'https://auth.pingone.eu', api_url: 'https://api.pingone.eu'}", ""},
+	tests := []providertest.OptionsCase{
+		{Name: "missing environment", Options: "{client_id: a, client_secret: b}", WantErr: `option "environment_id": required`},
+		{Name: "missing client id", Options: "{environment_id: e, client_secret: b}", WantErr: `option "client_id": required`},
+		{Name: "missing secret", Options: "{environment_id: e, client_id: a}", WantErr: `option "client_secret": required`},
+		{Name: "bad api url", Options: "{environment_id: e, client_id: a, client_secret: hunter2, api_url: 'api.pingone.eu'}", WantErr: `option "api_url"`},
+		{Name: "bad auth url", Options: "{environment_id: e, client_id: a, client_secret: hunter2, auth_url: 'ftp://auth.pingone.eu'}", WantErr: `option "auth_url"`},
+		{Name: "bad environment", Options: "{environment_id: 'a/b', client_id: a, client_secret: hunter2}", WantErr: `option "environment_id"`},
+		{Name: "unknown option", Options: "{environment_id: e, client_id: a, client_secret: b, region: eu}", WantErr: `unknown option "region"`},
+		{Name: "valid, EU region", Options: "{environment_id: e, client_id: a, client_secret: hunter2, auth_url: 'https://auth.pingone.eu', api_url: 'https://api.pingone.eu'}"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var node yaml.Node
-			require.NoError(t, yaml.Unmarshal([]byte(tt.yaml), &node))
-			p, err := typ.New(node.Content[0], providers.Deps{Directory: "corp"})
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				require.NotNil(t, p)
-				return
-			}
-			require.ErrorContains(t, err, tt.wantErr)
-			require.NotContains(t, err.Error(), "hunter2")
-		})
-	}
+	providertest.CheckOptions(t, typ, tests, "hunter2")
 }
 
 func TestSyncReadsUsersGroupsAndNesting(t *testing.T) {
@@ -85,7 +57,7 @@ func TestSyncReadsUsersGroupsAndNesting(t *testing.T) {
 			Groups: []string{"g-sre", "g-eng", "g-deleted-meanwhile"}},
 		{ID: "u-2", Username: "bob", Email: "bob@example.com", Enabled: false},
 	}
-	res := fullSync(t, newTestProvider(t, f))
+	res := providertest.FullSync(t, newTestProvider(t, f))
 
 	require.Len(t, res.Users, 2)
 	ada, bob := res.Users[0], res.Users[1]
@@ -108,7 +80,7 @@ func TestSyncReadsUsersGroupsAndNesting(t *testing.T) {
 	require.Equal(t, "all engineers", res.Groups[0].GetDescription())
 	require.Empty(t, res.Groups[0].GetGroupIds())
 	require.Equal(t, []string{"g-eng"}, res.Groups[1].GetGroupIds())
-	require.Equal(t, 1, f.count("token"))
+	require.Equal(t, 1, f.counts.Count("token"))
 }
 
 func TestUserState(t *testing.T) {
@@ -146,7 +118,7 @@ func TestWrongSecretFailsWithoutLeakingIt(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	require.ErrorContains(t, err, "HTTP 401 invalid_client")
 	require.NotContains(t, err.Error(), "not-the-secret")
-	require.Equal(t, 1, f.count("token"), "a wrong credential is not retried")
+	require.Equal(t, 1, f.counts.Count("token"), "a wrong credential is not retried")
 }
 
 func TestExpiredTokenIsFetchedAgainOnce(t *testing.T) {
@@ -159,10 +131,10 @@ func TestExpiredTokenIsFetchedAgainOnce(t *testing.T) {
 		}
 		return 0, nil, ""
 	})
-	res := fullSync(t, newTestProvider(t, f))
+	res := providertest.FullSync(t, newTestProvider(t, f))
 	require.Len(t, res.Users, 450)
-	require.Equal(t, 2, f.count("token"), "one token, then one more after the 401")
-	require.Equal(t, 4, f.count("users"), "3 pages and the retry of page 2")
+	require.Equal(t, 2, f.counts.Count("token"), "one token, then one more after the 401")
+	require.Equal(t, 4, f.counts.Count("users"), "3 pages and the retry of page 2")
 }
 
 func TestPaginationAcrossThreePages(t *testing.T) {
@@ -173,16 +145,16 @@ func TestPaginationAcrossThreePages(t *testing.T) {
 		parents = append(parents, g.ID)
 	}
 	f.parents["g-00000"] = parents
-	res := fullSync(t, newTestProvider(t, f))
+	res := providertest.FullSync(t, newTestProvider(t, f))
 
 	require.Len(t, res.Users, 450)
 	require.Len(t, res.Groups, 2050)
 	require.Equal(t, "u-00449", res.Users[449].GetId())
 	require.Equal(t, []string{"g-00449", "g-00450"}, res.Users[449].GetGroupIds())
 	require.Equal(t, parents, res.Groups[0].GetGroupIds())
-	require.Equal(t, 3, f.count("users"))
-	require.Equal(t, 3, f.count("groups"))
-	require.Equal(t, 2050+2, f.count("group nestings"), "one listing per group, three pages for g-00000")
+	require.Equal(t, 3, f.counts.Count("users"))
+	require.Equal(t, 3, f.counts.Count("groups"))
+	require.Equal(t, 2050+2, f.counts.Count("group nestings"), "one listing per group, three pages for g-00000")
 }
 
 func TestRateLimitRetryAfter(t *testing.T) {
@@ -198,9 +170,9 @@ func TestRateLimitRetryAfter(t *testing.T) {
 		return 0, nil, ""
 	})
 	start := time.Now()
-	res := fullSync(t, newTestProvider(t, f))
+	res := providertest.FullSync(t, newTestProvider(t, f))
 	require.Len(t, res.Users, 10)
-	require.Equal(t, 2, f.count("groups"))
+	require.Equal(t, 2, f.counts.Count("groups"))
 	require.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After was honoured")
 }
 
@@ -234,10 +206,7 @@ func TestFailedPageAppliesNothingThenRecovers(t *testing.T) {
 		}
 		return 0, nil, ""
 	})
-	st := h.Sync(t)
-	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_FAILURE, st.GetLastResult())
-	require.Contains(t, st.GetLastError(), "HTTP 500 UNEXPECTED_SERVER_ERROR")
-	require.Empty(t, h.Changes(), "a failed run applies nothing")
+	st := h.SyncFails(t, "HTTP 500 UNEXPECTED_SERVER_ERROR")
 	require.Len(t, h.Users(t), 450)
 	require.Equal(t, "user0@example.com", h.Users(t)["u-00000"].GetEmail())
 
@@ -276,12 +245,12 @@ func TestNestedGroupsWithACycle(t *testing.T) {
 func TestRequestCount(t *testing.T) {
 	f := newFake(t)
 	f.directory(5000, 500)
-	res := fullSync(t, newTestProvider(t, f))
+	res := providertest.FullSync(t, newTestProvider(t, f))
 	require.Len(t, res.Users, 5000)
 	require.Len(t, res.Groups, 500)
 	want := map[string]int{"token": 1, "users": 25, "groups": 1, "group nestings": 500}
 	for endpoint, n := range want {
-		require.Equal(t, n, f.count(endpoint), endpoint)
+		require.Equal(t, n, f.counts.Count(endpoint), endpoint)
 	}
 	require.Equal(t, 526, minimumRequests(5000, 500), fmt.Sprint(want))
 }

@@ -1,7 +1,12 @@
-// Package providertest runs a provider the way dirsyncd does, for provider tests: as one
-// directory under a real syncer on a memory store, served by an in-process server with a
-// Sync subscriber recording every change that reaches it. Tests then assert what an
-// authorization engine would see, not what the provider returned.
+// Package providertest holds what the provider packages' tests share. Harness runs a
+// provider the way dirsyncd does: as one directory under a real syncer on a memory store,
+// served by an in-process server with a Sync subscriber recording every change that
+// reaches it, so that tests assert what an authorization engine would see, not what the
+// provider returned. The rest is machinery for the vendors' fakes and the tests around
+// them: Server (a fake's httptest server, which can record requests), BenchmarkSync (the
+// one benchmark every provider runs), Counter (requests by endpoint), Progress (a
+// counting providers.Progress), CheckOptions (option validation through the registry),
+// and WriteJSON/OAuthError replies. Each fake's vendor model stays in its own package.
 package providertest
 
 import (
@@ -109,6 +114,17 @@ func (h *Harness) Sync(t testing.TB) *dirsyncv1.DirectoryStatus {
 	st, version, err := h.Syncer.Trigger(ctx, Dir, false)
 	require.NoError(t, err)
 	h.waitFor(t, version)
+	return st
+}
+
+// SyncFails runs the directory once and requires the run to fail with an error that
+// contains want, and to apply nothing: no change reaches the subscriber.
+func (h *Harness) SyncFails(t testing.TB, want string) *dirsyncv1.DirectoryStatus {
+	t.Helper()
+	st := h.Sync(t)
+	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_FAILURE, st.GetLastResult())
+	require.Contains(t, st.GetLastError(), want)
+	require.Empty(t, h.Changes(), "a failed run applies nothing")
 	return st
 }
 
