@@ -6,7 +6,10 @@ import (
 	"net/http"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -15,7 +18,7 @@ import (
 )
 
 // httpHandler serves the REST gateway (dialing the gRPC listener at grpcAddr, since an
-// in-process gateway cannot serve streams), /openapi.json and /healthz.
+// in-process gateway cannot serve streams), /openapi.json, /healthz and /readyz.
 func (s *Server) httpHandler(ctx context.Context, grpcAddr string) (http.Handler, error) {
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
@@ -23,7 +26,13 @@ func (s *Server) httpHandler(ctx context.Context, grpcAddr string) (http.Handler
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
 		}),
 	)
-	dial := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	creds := insecure.NewCredentials()
+	if s.opts.TLS != nil {
+		creds = credentials.NewTLS(s.opts.TLS.selfClientConfig())
+	}
+	dial := []grpc.DialOption{grpc.WithTransportCredentials(creds),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithMeterProvider(s.opts.MeterProvider),
+			otelgrpc.WithTracerProvider(s.opts.TracerProvider), otelgrpc.WithPropagators(s.opts.Propagators)))}
 	if err := dirsyncv1.RegisterSyncServiceHandlerFromEndpoint(ctx, gw, grpcAddr, dial); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
@@ -39,12 +48,9 @@ func (s *Server) httpHandler(ctx context.Context, grpcAddr string) (http.Handler
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(apidoc.OpenAPI)
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := s.store.Versions(r.Context()); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	return mux, nil
+	mux.HandleFunc("GET /healthz", s.live)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	return otelhttp.NewHandler(mux, "gateway", otelhttp.WithMeterProvider(s.opts.MeterProvider),
+		otelhttp.WithTracerProvider(s.opts.TracerProvider), otelhttp.WithPropagators(s.opts.Propagators),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "HTTP " + r.Method })), nil
 }

@@ -20,10 +20,11 @@ import (
 // testServer is a Server running on loopback listeners for one test.
 type testServer struct {
 	*Server
-	conn    *grpc.ClientConn
-	sync    dirsyncv1.SyncServiceClient
-	query   dirsyncv1.DirectoryQueryClient
-	httpURL string
+	conn     *grpc.ClientConn
+	sync     dirsyncv1.SyncServiceClient
+	query    dirsyncv1.DirectoryQueryClient
+	httpURL  string
+	grpcAddr string
 }
 
 // startServer runs a server of st until the test ends.
@@ -51,7 +52,8 @@ func startServer(t testing.TB, st store.Store, opts Options) *testServer {
 		}
 	})
 	ts := &testServer{Server: srv, conn: conn, sync: dirsyncv1.NewSyncServiceClient(conn),
-		query: dirsyncv1.NewDirectoryQueryClient(conn), httpURL: "http://" + httpLis.Addr().String()}
+		query: dirsyncv1.NewDirectoryQueryClient(conn), httpURL: "http://" + httpLis.Addr().String(),
+		grpcAddr: grpcLis.Addr().String()}
 	v, err := st.Versions(ctx)
 	require.NoError(t, err)
 	ts.waitReplica(t, v.Latest)

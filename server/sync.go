@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -27,11 +28,13 @@ type syncService struct {
 	sendTimeout time.Duration
 	// stopping is closed when the server shuts down; it ends every stream.
 	stopping <-chan struct{}
+	metrics  *streamMetrics
 
 	// For the status RPCs.
 	replica   *replica.Replica
 	syncer    Syncer
 	providers *providers.Registry
+	sinks     Sinks
 }
 
 func (s *syncService) SyncLatest(req *dirsyncv1.SyncLatestRequest, stream grpc.ServerStreamingServer[dirsyncv1.SyncLatestResponse]) error {
@@ -42,10 +45,18 @@ func (s *syncService) SyncLatest(req *dirsyncv1.SyncLatestRequest, stream grpc.S
 	return s.guard(stream, func(send func(any) error) error {
 		var fr frame
 		f.DataOnly = true
+		sendFrame := func() error {
+			n := fr.count
+			err := send(fr.take())
+			if err == nil {
+				s.metrics.recordsSent(stream.Context(), "SyncLatest", n)
+			}
+			return err
+		}
 		v, err := s.store.Snapshot(stream.Context(), f, func(r store.Record) error {
 			fr.add(r.Data)
 			if fr.full() {
-				return send(fr.take())
+				return sendFrame()
 			}
 			return nil
 		})
@@ -53,7 +64,7 @@ func (s *syncService) SyncLatest(req *dirsyncv1.SyncLatestRequest, stream grpc.S
 			return err
 		}
 		if fr.count > 0 {
-			if err := send(fr.take()); err != nil {
+			if err := sendFrame(); err != nil {
 				return err
 			}
 		}
@@ -90,16 +101,23 @@ func (s *syncService) Sync(req *dirsyncv1.SyncRequest, stream grpc.ServerStreami
 		timer := time.NewTimer(s.heartbeat)
 		defer timer.Stop()
 		unfiltered := len(f.Types) == 0 && len(f.Directories) == 0
+		var position atomic.Uint64 // the cursor, for the lag gauge
+		position.Store(cursor)
+		defer s.metrics.follow(&position)()
 		for {
+			position.Store(cursor)
 			var msg *rawMessage
 			var wake <-chan struct{}
 			var err error
+			sent := 0
 			if unfiltered {
+				prev := cursor
 				msg, cursor, wake, err = s.frames.frame(ctx, s.bc, cursor)
+				sent = int(cursor - prev) // unfiltered: one record per version
 			} else {
 				batch, cursor, wake, err = s.bc.read(ctx, cursor, f, batch[:0])
 				if len(batch) > 0 {
-					msg = frameOf(batch)
+					msg, sent = frameOf(batch), len(batch)
 					clear(batch) // drop references to record data while idle
 				}
 			}
@@ -110,6 +128,7 @@ func (s *syncService) Sync(req *dirsyncv1.SyncRequest, stream grpc.ServerStreami
 				if err := send(msg); err != nil {
 					return err
 				}
+				s.metrics.recordsSent(ctx, "Sync", sent)
 				lastSend = time.Now()
 				continue
 			}
@@ -141,6 +160,9 @@ func (s *syncService) Sync(req *dirsyncv1.SyncRequest, stream grpc.ServerStreami
 // client resumes from the last version it received.
 func (s *syncService) guard(stream grpc.ServerStream, pump func(send func(any) error) error) error {
 	var sendingSince atomic.Int64 // unix nanos while a send is in progress, else 0
+	method, _ := grpc.Method(stream.Context())
+	rpc := method[strings.LastIndex(method, "/")+1:]
+	defer s.metrics.opened(stream.Context(), rpc)()
 	send := func(m any) error {
 		sendingSince.Store(time.Now().UnixNano())
 		err := stream.SendMsg(m)
@@ -159,6 +181,7 @@ func (s *syncService) guard(stream grpc.ServerStream, pump func(send func(any) e
 			return status.Error(codes.Unavailable, "server is shutting down: resume with Sync")
 		case <-tick.C:
 			if t := sendingSince.Load(); t != 0 && time.Since(time.Unix(0, t)) > s.sendTimeout {
+				s.metrics.sendTimedOut(stream.Context(), rpc)
 				return status.Errorf(codes.Unavailable, "send blocked for more than %s: the client is not reading; resume with Sync", s.sendTimeout)
 			}
 		}

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
@@ -47,6 +50,12 @@ func (e *blockedError) Error() string {
 // runOnce runs one sync of the directory under ctx (the lease's context) and records its
 // outcome in the status. force lets it past the mass-deletion guard.
 func (d *dirLoop) runOnce(ctx context.Context, force bool) outcome {
+	runID := newRunID()
+	ctx, span := d.s.in.tracer.Start(ctx, "sync.run", trace.WithAttributes(attribute.String("directory", d.cfg.Name),
+		attribute.String("run_id", runID), attribute.Bool("force", force)))
+	defer span.End()
+	log := d.log.With("run_id", runID)
+	ctx = context.WithValue(ctx, runLogKey{}, log)
 	start := d.s.now()
 	d.prog.reset()
 	d.update(func(st *dirsyncv1.DirectoryStatus) {
@@ -55,7 +64,7 @@ func (d *dirLoop) runOnce(ctx context.Context, force bool) outcome {
 		st.NextRun = nil
 	})
 	d.publish(ctx, d.local())
-	d.log.Info("sync started", "force", force)
+	log.InfoContext(ctx, "sync started", "force", force)
 	stopProgress := d.publishProgress(ctx)
 	rep, err := d.attempt(ctx, start, force)
 	stopProgress()
@@ -71,15 +80,21 @@ func (d *dirLoop) runOnce(ctx context.Context, force bool) outcome {
 	switch {
 	case err == nil:
 		wait = d.successWait()
-		d.log.Info("sync succeeded", "full", rep.full, "unchanged", rep.unchanged, "changes", rep.changes,
+		d.s.in.ranOnce(ctx, d.cfg.Name, "success", end.Sub(start), rep.changes)
+		span.SetAttributes(attribute.Int("changes", rep.changes), attribute.Bool("full", rep.full))
+		log.InfoContext(ctx, "sync succeeded", "full", rep.full, "unchanged", rep.unchanged, "changes", rep.changes,
 			"users", rep.users, "groups", rep.groups, "record_version", version, "forced", rep.forced,
 			"duration", end.Sub(start))
 	case isBlocked:
 		wait = d.successWait()
-		d.log.Warn("sync blocked by the mass-deletion guard", "err", err, "next_run", end.Add(wait))
+		d.s.in.ranOnce(ctx, d.cfg.Name, "blocked", end.Sub(start), 0)
+		span.SetStatus(codes.Error, "blocked by the mass-deletion guard")
+		log.WarnContext(ctx, "sync blocked by the mass-deletion guard", "err", err, "next_run", end.Add(wait))
 	default:
 		wait = d.failureWait(err, end)
-		d.log.Error("sync failed", "err", err, "next_run", end.Add(wait))
+		d.s.in.ranOnce(ctx, d.cfg.Name, "failure", end.Sub(start), 0)
+		span.SetStatus(codes.Error, err.Error())
+		log.ErrorContext(ctx, "sync failed", "err", err, "next_run", end.Add(wait))
 	}
 
 	d.mu.Lock()
@@ -189,7 +204,7 @@ func (d *dirLoop) sync(ctx context.Context, start time.Time, force bool) (report
 		if !force {
 			return report{full: res.Full, users: cur.users, groups: cur.groups}, guard
 		}
-		d.log.Warn("forced past the mass-deletion guard", "guard", guard.Error())
+		runLog(ctx, d.log).WarnContext(ctx, "forced past the mass-deletion guard", "guard", guard.Error())
 		rep.forced = true
 	}
 
@@ -201,7 +216,14 @@ func (d *dirLoop) sync(ctx context.Context, start time.Time, force bool) (report
 	if len(ch.records) == 0 && bytes.Equal(cursor, raw) {
 		return rep, nil
 	}
-	v, err := d.s.st.Apply(ctx, store.Batch{Directory: dir, Records: ch.records, Cursor: cursor, SetCursor: true})
+	actx, span := d.s.in.tracer.Start(ctx, "store.apply", trace.WithAttributes(attribute.Int("records", len(ch.records))))
+	applyStart := time.Now()
+	v, err := d.s.st.Apply(actx, store.Batch{Directory: dir, Records: ch.records, Cursor: cursor, SetCursor: true})
+	d.s.in.applied(ctx, dir, time.Since(applyStart))
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
 	if err != nil {
 		return report{}, fmt.Errorf("write changes: %w", err)
 	}
@@ -226,12 +248,12 @@ func (d *dirLoop) loadCursor(ctx context.Context) (envelope, []byte, error) {
 func (d *dirLoop) read(ctx context.Context, env envelope, start time.Time) (*providers.Result, error) {
 	cursor := env.provider
 	if cursor != nil && start.Sub(env.lastFull) >= d.cfg.Polling.FullSyncInterval {
-		d.log.Info("full sync due", "last_full", env.lastFull)
+		runLog(ctx, d.log).InfoContext(ctx, "full sync due", "last_full", env.lastFull)
 		cursor = nil
 	}
 	res, err := d.cfg.Source.Sync(ctx, cursor)
 	if cursor != nil && errors.Is(err, providers.ErrCursorExpired) {
-		d.log.Info("provider cursor expired; running a full sync")
+		runLog(ctx, d.log).InfoContext(ctx, "provider cursor expired; running a full sync")
 		cursor = nil
 		res, err = d.cfg.Source.Sync(ctx, nil)
 	}

@@ -10,6 +10,11 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/store"
@@ -60,6 +65,10 @@ type Options struct {
 	LeaseTTL time.Duration
 	// Log receives the syncer's logs (each line names its directory). Default: discarded.
 	Log *slog.Logger
+	// MeterProvider and TracerProvider receive the syncer's metrics and spans (telemetry.go).
+	// Default: no-ops.
+	MeterProvider  metric.MeterProvider
+	TracerProvider trace.TracerProvider
 }
 
 // Errors of the Syncer's methods, for the server to map to API codes.
@@ -97,6 +106,7 @@ type Syncer struct {
 	names []string // sorted
 	// shared caches the statuses that lease holders wrote to the store (see shared.go).
 	shared sharedStatuses
+	in     *instruments
 }
 
 // New returns a Syncer of dirs over st. Nothing runs until Run. It panics on an empty or
@@ -112,6 +122,17 @@ func New(st store.Store, dirs []Directory, opts Options) *Syncer {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.MeterProvider == nil {
+		opts.MeterProvider = metricnoop.NewMeterProvider()
+	}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = tracenoop.NewTracerProvider()
+	}
+	var err error
+	if s.in, err = newInstruments(s, opts.MeterProvider, opts.TracerProvider); err != nil {
+		s.log.Error("syncer metrics are off", "err", err)
+		s.in, _ = newInstruments(s, metricnoop.NewMeterProvider(), opts.TracerProvider)
 	}
 	for _, d := range dirs {
 		switch {

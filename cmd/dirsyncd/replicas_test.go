@@ -40,7 +40,7 @@ func TestReplicasOnOneDatabase(t *testing.T) {
 	}
 	sampleDir{Users: users}.write(t, file)
 	cfgFile := filepath.Join(dir, "dirsync.yaml")
-	doc := fmt.Sprintf(`listen: {grpc: "127.0.0.1:${DIRSYNC_GRPC_PORT}", http: "off"}
+	doc := fmt.Sprintf(`listen: {grpc: "127.0.0.1:${DIRSYNC_GRPC_PORT}", http: "off", metrics: "off"}
 storage: {driver: postgres, dsn: %q}
 sync: {lease_ttl: %s}
 directories: [{name: acme, provider: blob, options: {url: %q}, polling: {min_delay: 1h}}]
