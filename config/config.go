@@ -27,6 +27,15 @@ type Config struct {
 	Enrollment Enrollment `yaml:"enrollment"`
 	// Directories are the identity-provider sources to sync.
 	Directories []Directory `yaml:"directories"`
+	// Sinks push directory records into other systems (a Pomerium databroker; sinks.go).
+	Sinks []Sink `yaml:"sinks"`
+	// Auth, TLS and Reflection secure the API (security.go).
+	Auth       Auth  `yaml:"auth"`
+	TLS        TLS   `yaml:"tls"`
+	Reflection *bool `yaml:"reflection"`
+	// Log and Tracing configure telemetry (telemetry.go); metrics listen on listen.metrics.
+	Log     Log     `yaml:"log"`
+	Tracing Tracing `yaml:"tracing"`
 }
 
 // Directory is one configured source. Its options are kept as YAML and decoded in a second
@@ -69,6 +78,8 @@ type Listen struct {
 	GRPC string `yaml:"grpc"`
 	// HTTP is the REST/OpenAPI/health listener (default 127.0.0.1:7080); "off" disables it.
 	HTTP string `yaml:"http"`
+	// Metrics is the Prometheus /metrics listener (default 127.0.0.1:7090); "off" disables it.
+	Metrics string `yaml:"metrics"`
 }
 
 // Storage selects the store backend.
@@ -171,10 +182,12 @@ func (c *Config) defaults() {
 			*d = Duration(v)
 		}
 	}
+	c.telemetryDefaults()
 	defDur(&c.Retention, 168*time.Hour)
 	defDur(&c.Streams.Heartbeat, 10*time.Second)
 	defDur(&c.Streams.SendTimeout, 30*time.Second)
 	defDur(&c.Sync.LeaseTTL, 30*time.Second)
+	sinkDefaults(c.Sinks)
 	for i := range c.Directories {
 		d := &c.Directories[i]
 		defDur(&d.Polling.MinDelay, 10*time.Minute)
@@ -247,6 +260,9 @@ func (c *Config) validate() error {
 		}
 	}
 	errs = append(errs, c.Enrollment.validate(c.Directories)...)
+	errs = append(errs, validateSinks(c.Sinks, c.Directories)...)
+	errs = append(errs, c.validateSecurity()...)
+	errs = append(errs, c.validateTelemetry()...)
 	return errors.Join(errs...)
 }
 

@@ -21,6 +21,12 @@ type Syncer interface {
 	Purge(ctx context.Context, dir string) (int, uint64, error)
 }
 
+// Sinks is what the server needs of the configured sinks.
+type Sinks interface {
+	// Status returns the sinks' statuses, sorted by name.
+	Status() []*dirsyncv1.SinkStatus
+}
+
 func (s *syncService) GetSyncStatus(_ context.Context, req *dirsyncv1.GetSyncStatusRequest) (*dirsyncv1.GetSyncStatusResponse, error) {
 	all := s.statuses()
 	if dir := req.GetDirectory(); dir != "" {
@@ -30,7 +36,11 @@ func (s *syncService) GetSyncStatus(_ context.Context, req *dirsyncv1.GetSyncSta
 		}
 		all = all[i : i+1]
 	}
-	return &dirsyncv1.GetSyncStatusResponse{Directories: all}, nil
+	resp := &dirsyncv1.GetSyncStatusResponse{Directories: all}
+	if s.sinks != nil && req.GetDirectory() == "" {
+		resp.Sinks = s.sinks.Status()
+	}
+	return resp, nil
 }
 
 // statuses returns the configured directories' statuses and, for directories the store still

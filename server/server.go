@@ -2,18 +2,27 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -39,11 +48,22 @@ type Options struct {
 	DisableReflection bool
 	// Syncer serves GetSyncStatus, TriggerSync and PurgeDirectory; nil when nothing syncs.
 	Syncer Syncer
+	// Sinks add the sinks' statuses to GetSyncStatus; nil when no sink is configured.
+	Sinks Sinks
 	// Providers serves ListProviderTypes.
 	Providers *providers.Registry
 	// Enrollment configures DeviceEnrollmentService (always registered; without secrets
 	// every call fails FAILED_PRECONDITION).
 	Enrollment EnrollmentOptions
+	// Auth holds the API keys and client-certificate roles; empty means auth is off.
+	Auth AuthOptions
+	// TLS, when set, serves both listeners over TLS (see LoadTLS).
+	TLS *TLSFiles
+	// MeterProvider, TracerProvider and Propagators instrument RPCs and streams
+	// (defaults: no metrics, no spans, W3C trace context).
+	MeterProvider  metric.MeterProvider
+	TracerProvider trace.TracerProvider
+	Propagators    propagation.TextMapPropagator
 }
 
 func (o *Options) defaults() {
@@ -59,6 +79,15 @@ func (o *Options) defaults() {
 	if o.Retention <= 0 {
 		o.Retention = 168 * time.Hour
 	}
+	if o.MeterProvider == nil {
+		o.MeterProvider = metricnoop.NewMeterProvider()
+	}
+	if o.TracerProvider == nil {
+		o.TracerProvider = tracenoop.NewTracerProvider()
+	}
+	if o.Propagators == nil {
+		o.Propagators = propagation.TraceContext{}
+	}
 }
 
 // Server serves one store over gRPC and REST.
@@ -73,6 +102,8 @@ type Server struct {
 	enroll  *enrollmentService
 	// loaded is closed once the replica holds the whole store.
 	loaded chan struct{}
+	// bc is the running broadcaster, for the metrics.
+	bc atomic.Pointer[broadcaster]
 }
 
 // New returns a server of st. It serves nothing until Run.
@@ -84,21 +115,40 @@ func New(st store.Store, log *slog.Logger, opts Options) *Server {
 		log.Error("panic in handler", "panic", p)
 		return status.Error(codes.Internal, "internal error")
 	})
-	s.grpc = grpc.NewServer(
+	authn := &authenticator{opts: opts.Auth, log: log}
+	if !opts.Auth.Enabled() {
+		log.Warn("auth is off: no API keys or client certificates are configured; every caller has every right, so listen on loopback only")
+	} else {
+		log.Info("auth is on", "api_keys", len(opts.Auth.APIKeys), "client_cert_subjects", len(opts.Auth.ClientCertRoles), "tls", opts.TLS != nil)
+	}
+	serverOpts := []grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithMeterProvider(opts.MeterProvider),
+		otelgrpc.WithTracerProvider(opts.TracerProvider), otelgrpc.WithPropagators(opts.Propagators)))}
+	if opts.TLS != nil {
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS.serverConfig("h2"))))
+	}
+	s.grpc = grpc.NewServer(append(serverOpts,
 		grpc.ForceServerCodecV2(newCodec()),
 		grpc.ChainUnaryInterceptor(
 			logging.UnaryServerInterceptor(slogAdapter(log), logOpts...),
+			authn.unary(),
 			unaryErrors(log),
 			recovery.UnaryServerInterceptor(recoverOpt),
 		),
 		grpc.ChainStreamInterceptor(
 			logging.StreamServerInterceptor(slogAdapter(log), logOpts...),
+			authn.stream(),
 			streamErrors(log),
 			recovery.StreamServerInterceptor(recoverOpt),
 		),
-	)
+	)...)
+	metrics, err := newStreamMetrics(opts.MeterProvider, st, s.bc.Load)
+	if err != nil {
+		log.Error("stream metrics are off", "error", err)
+		metrics = nil
+	}
 	s.syncSvc = &syncService{store: st, heartbeat: opts.Heartbeat, sendTimeout: opts.SendTimeout,
-		replica: s.replica, syncer: opts.Syncer, providers: opts.Providers}
+		replica: s.replica, syncer: opts.Syncer, providers: opts.Providers, metrics: metrics}
+	s.syncSvc.sinks = opts.Sinks
 	dirsyncv1.RegisterSyncServiceServer(s.grpc, s.syncSvc)
 	q := &queryService{replica: s.replica, loaded: s.loaded}
 	dirsyncv1.RegisterDirectoryQueryServer(s.grpc, q)
@@ -125,6 +175,7 @@ func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	s.syncSvc.bc = newBroadcaster(s.store, s.log, s.opts.RingSize, v.Latest)
+	s.bc.Store(s.syncSvc.bc)
 	s.syncSvc.stopping = bgCtx.Done()
 
 	var wg sync.WaitGroup
@@ -144,6 +195,9 @@ func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
 			return err
 		}
 		hs = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		if s.opts.TLS != nil {
+			httpLis = tls.NewListener(httpLis, s.opts.TLS.serverConfig("h2", "http/1.1"))
+		}
 		go func() { errc <- hs.Serve(httpLis) }()
 	}
 	select {

@@ -2,7 +2,7 @@
 //
 //	dirsyncd [-config file.yaml]           run the server and the directory syncers
 //	dirsyncd validate -config file.yaml    check a configuration file (and its providers' options)
-//	dirsyncd providers                     list the provider types and their options
+//	dirsyncd providers [-markdown]         list the provider types and their options
 //	dirsyncd migrate -config file.yaml     apply the PostgreSQL schema migrations and exit
 package main
 
@@ -44,13 +44,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	reg := builtin.Registry()
 	if cmd == "providers" {
+		if len(args) == 1 && args[0] == "-markdown" {
+			writeOptionTables(stdout, reg)
+			return nil
+		}
 		printProviders(stdout, reg)
 		return nil
 	}
 	fs := flag.NewFlagSet("dirsyncd "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "configuration file (YAML); without it the defaults apply")
-	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	level := fs.String("log-level", "", "log level: debug, info, warn, error (default: the config's log.level, info)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,11 +73,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if cmd == "migrate" {
 		return migrate(stdout, cfg.Storage)
 	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
-		return fmt.Errorf("-log-level: %w", err)
+	log, err := newLogger(stderr, cfg.Log, *level)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	dirs, err := directories(cfg, reg, log)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *path, err)
@@ -94,6 +97,19 @@ func serve(ctx context.Context, cfg config.Config, reg *providers.Registry, dirs
 	if err != nil {
 		return err
 	}
+	authOpts, err := authOptions(cfg.Auth)
+	if err != nil {
+		return err
+	}
+	tlsf, err := tlsFiles(cfg.TLS, log)
+	if err != nil {
+		return err
+	}
+	tel, stopTelemetry, err := startTelemetry(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry()
 	st, err := openStore(cfg.Storage)
 	if err != nil {
 		return err
@@ -113,14 +129,26 @@ func serve(ctx context.Context, cfg config.Config, reg *providers.Registry, dirs
 			return fmt.Errorf("listen.http: %w", err)
 		}
 	}
-	sy := syncer.New(st, dirs, syncer.Options{Log: log, LeaseTTL: time.Duration(cfg.Sync.LeaseTTL)})
+	sinks, err := newSinks(cfg, st, tel.MeterProvider, log)
+	if err != nil {
+		return err
+	}
+	sy := syncer.New(st, dirs, syncer.Options{Log: log, LeaseTTL: time.Duration(cfg.Sync.LeaseTTL),
+		MeterProvider: tel.MeterProvider, TracerProvider: tel.TracerProvider})
 	srv := server.New(st, log, server.Options{
-		Heartbeat:   time.Duration(cfg.Streams.Heartbeat),
-		SendTimeout: time.Duration(cfg.Streams.SendTimeout),
-		Retention:   time.Duration(cfg.Retention),
-		Syncer:      sy,
-		Providers:   reg,
-		Enrollment:  enroll,
+		Heartbeat:         time.Duration(cfg.Streams.Heartbeat),
+		SendTimeout:       time.Duration(cfg.Streams.SendTimeout),
+		Retention:         time.Duration(cfg.Retention),
+		Syncer:            sy,
+		Sinks:             sinks,
+		Providers:         reg,
+		Enrollment:        enroll,
+		Auth:              authOpts,
+		TLS:               tlsf,
+		DisableReflection: !cfg.ReflectionEnabled(),
+		MeterProvider:     tel.MeterProvider,
+		TracerProvider:    tel.TracerProvider,
+		Propagators:       tel.Propagators,
 	})
 	syncCtx, stopSync := context.WithCancel(ctx)
 	synced := make(chan struct{})
@@ -128,9 +156,11 @@ func serve(ctx context.Context, cfg config.Config, reg *providers.Registry, dirs
 		defer close(synced)
 		sy.Run(syncCtx)
 	}()
+	sinksDone := sinks.run(syncCtx)
 	err = srv.Run(ctx, grpcLis, httpLis)
 	stopSync()
 	<-synced
+	sinksDone()
 	log.Info("stopped")
 	return err
 }

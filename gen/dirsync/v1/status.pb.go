@@ -152,6 +152,69 @@ func (SyncResult) EnumDescriptor() ([]byte, []int) {
 	return file_dirsync_v1_status_proto_rawDescGZIP(), []int{1}
 }
 
+// SinkState is what a sink is doing.
+type SinkState int32
+
+const (
+	// SINK_STATE_UNSPECIFIED is never reported.
+	SinkState_SINK_STATE_UNSPECIFIED SinkState = 0
+	// SINK_STATE_STANDBY: another dirsyncd replica holds the sink's lease and runs it; the
+	// pushed version is the one that replica saved last.
+	SinkState_SINK_STATE_STANDBY SinkState = 1
+	// SINK_STATE_RECONCILING: the sink compares the target's records with dirsync's and
+	// repairs the differences.
+	SinkState_SINK_STATE_RECONCILING SinkState = 2
+	// SINK_STATE_FOLLOWING: the sink pushes dirsync's changes as they commit.
+	SinkState_SINK_STATE_FOLLOWING SinkState = 3
+	// SINK_STATE_BACKING_OFF: the last attempt failed (see last_error); the sink retries.
+	SinkState_SINK_STATE_BACKING_OFF SinkState = 4
+)
+
+// Enum value maps for SinkState.
+var (
+	SinkState_name = map[int32]string{
+		0: "SINK_STATE_UNSPECIFIED",
+		1: "SINK_STATE_STANDBY",
+		2: "SINK_STATE_RECONCILING",
+		3: "SINK_STATE_FOLLOWING",
+		4: "SINK_STATE_BACKING_OFF",
+	}
+	SinkState_value = map[string]int32{
+		"SINK_STATE_UNSPECIFIED": 0,
+		"SINK_STATE_STANDBY":     1,
+		"SINK_STATE_RECONCILING": 2,
+		"SINK_STATE_FOLLOWING":   3,
+		"SINK_STATE_BACKING_OFF": 4,
+	}
+)
+
+func (x SinkState) Enum() *SinkState {
+	p := new(SinkState)
+	*p = x
+	return p
+}
+
+func (x SinkState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SinkState) Descriptor() protoreflect.EnumDescriptor {
+	return file_dirsync_v1_status_proto_enumTypes[2].Descriptor()
+}
+
+func (SinkState) Type() protoreflect.EnumType {
+	return &file_dirsync_v1_status_proto_enumTypes[2]
+}
+
+func (x SinkState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SinkState.Descriptor instead.
+func (SinkState) EnumDescriptor() ([]byte, []int) {
+	return file_dirsync_v1_status_proto_rawDescGZIP(), []int{2}
+}
+
 // SyncProgress is what a running sync has done so far.
 type SyncProgress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -588,6 +651,151 @@ func (x *ProviderType) GetOptions() []*ProviderOption {
 	return nil
 }
 
+// SinkStatus is the status of one sink: a push of dirsync's records into another system.
+type SinkStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sink's name (unique in the configuration).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The sink type, e.g. pomerium_databroker.
+	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// The directories the sink pushes.
+	Directories []string `protobuf:"bytes,3,rep,name=directories,proto3" json:"directories,omitempty"`
+	// What the sink is doing.
+	State SinkState `protobuf:"varint,4,opt,name=state,proto3,enum=dirsync.v1.SinkState" json:"state,omitempty"`
+	// The record_version up to which every change of the sink's directories has been pushed.
+	LastPushedVersion uint64 `protobuf:"varint,5,opt,name=last_pushed_version,json=lastPushedVersion,proto3" json:"last_pushed_version,omitempty"`
+	// How many record versions the store holds beyond last_pushed_version.
+	LagVersions uint64 `protobuf:"varint,6,opt,name=lag_versions,json=lagVersions,proto3" json:"lag_versions,omitempty"`
+	// How long the oldest change not yet pushed has been waiting, in seconds; 0 when caught up.
+	LagSeconds float64 `protobuf:"fixed64,7,opt,name=lag_seconds,json=lagSeconds,proto3" json:"lag_seconds,omitempty"`
+	// The error of the last failed attempt; empty after a success.
+	LastError string `protobuf:"bytes,8,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// Records pushed (upserts and deletions, repairs included) since this process started.
+	RecordsPushed int64 `protobuf:"varint,9,opt,name=records_pushed,json=recordsPushed,proto3" json:"records_pushed,omitempty"`
+	// When the last push succeeded.
+	LastPush *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=last_push,json=lastPush,proto3" json:"last_push,omitempty"`
+	// When the last reconciliation ended.
+	LastReconcile *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=last_reconcile,json=lastReconcile,proto3" json:"last_reconcile,omitempty"`
+	// Records the last reconciliation repaired (written or deleted in the target).
+	LastReconcileRepairs int64 `protobuf:"varint,12,opt,name=last_reconcile_repairs,json=lastReconcileRepairs,proto3" json:"last_reconcile_repairs,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *SinkStatus) Reset() {
+	*x = SinkStatus{}
+	mi := &file_dirsync_v1_status_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SinkStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SinkStatus) ProtoMessage() {}
+
+func (x *SinkStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_dirsync_v1_status_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SinkStatus.ProtoReflect.Descriptor instead.
+func (*SinkStatus) Descriptor() ([]byte, []int) {
+	return file_dirsync_v1_status_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SinkStatus) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SinkStatus) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *SinkStatus) GetDirectories() []string {
+	if x != nil {
+		return x.Directories
+	}
+	return nil
+}
+
+func (x *SinkStatus) GetState() SinkState {
+	if x != nil {
+		return x.State
+	}
+	return SinkState_SINK_STATE_UNSPECIFIED
+}
+
+func (x *SinkStatus) GetLastPushedVersion() uint64 {
+	if x != nil {
+		return x.LastPushedVersion
+	}
+	return 0
+}
+
+func (x *SinkStatus) GetLagVersions() uint64 {
+	if x != nil {
+		return x.LagVersions
+	}
+	return 0
+}
+
+func (x *SinkStatus) GetLagSeconds() float64 {
+	if x != nil {
+		return x.LagSeconds
+	}
+	return 0
+}
+
+func (x *SinkStatus) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *SinkStatus) GetRecordsPushed() int64 {
+	if x != nil {
+		return x.RecordsPushed
+	}
+	return 0
+}
+
+func (x *SinkStatus) GetLastPush() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastPush
+	}
+	return nil
+}
+
+func (x *SinkStatus) GetLastReconcile() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastReconcile
+	}
+	return nil
+}
+
+func (x *SinkStatus) GetLastReconcileRepairs() int64 {
+	if x != nil {
+		return x.LastReconcileRepairs
+	}
+	return 0
+}
+
 var File_dirsync_v1_status_proto protoreflect.FileDescriptor
 
 const file_dirsync_v1_status_proto_rawDesc = "" +
@@ -636,7 +844,24 @@ const file_dirsync_v1_status_proto_rawDesc = "" +
 	"\fProviderType\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x124\n" +
-	"\aoptions\x18\x03 \x03(\v2\x1a.dirsync.v1.ProviderOptionR\aoptions*\xb9\x01\n" +
+	"\aoptions\x18\x03 \x03(\v2\x1a.dirsync.v1.ProviderOptionR\aoptions\"\xef\x03\n" +
+	"\n" +
+	"SinkStatus\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12 \n" +
+	"\vdirectories\x18\x03 \x03(\tR\vdirectories\x12+\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x15.dirsync.v1.SinkStateR\x05state\x12.\n" +
+	"\x13last_pushed_version\x18\x05 \x01(\x04R\x11lastPushedVersion\x12!\n" +
+	"\flag_versions\x18\x06 \x01(\x04R\vlagVersions\x12\x1f\n" +
+	"\vlag_seconds\x18\a \x01(\x01R\n" +
+	"lagSeconds\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\b \x01(\tR\tlastError\x12%\n" +
+	"\x0erecords_pushed\x18\t \x01(\x03R\rrecordsPushed\x127\n" +
+	"\tlast_push\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\blastPush\x12A\n" +
+	"\x0elast_reconcile\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rlastReconcile\x124\n" +
+	"\x16last_reconcile_repairs\x18\f \x01(\x03R\x14lastReconcileRepairs*\xb9\x01\n" +
 	"\tSyncState\x12\x1a\n" +
 	"\x16SYNC_STATE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fSYNC_STATE_IDLE\x10\x01\x12\x16\n" +
@@ -650,7 +875,13 @@ const file_dirsync_v1_status_proto_rawDesc = "" +
 	"\x17SYNC_RESULT_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SYNC_RESULT_SUCCESS\x10\x01\x12\x17\n" +
 	"\x13SYNC_RESULT_FAILURE\x10\x02\x12\x17\n" +
-	"\x13SYNC_RESULT_BLOCKED\x10\x03B5Z3github.com/dirsync/dirsync/gen/dirsync/v1;dirsyncv1b\x06proto3"
+	"\x13SYNC_RESULT_BLOCKED\x10\x03*\x91\x01\n" +
+	"\tSinkState\x12\x1a\n" +
+	"\x16SINK_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12SINK_STATE_STANDBY\x10\x01\x12\x1a\n" +
+	"\x16SINK_STATE_RECONCILING\x10\x02\x12\x18\n" +
+	"\x14SINK_STATE_FOLLOWING\x10\x03\x12\x1a\n" +
+	"\x16SINK_STATE_BACKING_OFF\x10\x04B5Z3github.com/dirsync/dirsync/gen/dirsync/v1;dirsyncv1b\x06proto3"
 
 var (
 	file_dirsync_v1_status_proto_rawDescOnce sync.Once
@@ -664,33 +895,38 @@ func file_dirsync_v1_status_proto_rawDescGZIP() []byte {
 	return file_dirsync_v1_status_proto_rawDescData
 }
 
-var file_dirsync_v1_status_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_dirsync_v1_status_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_dirsync_v1_status_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_dirsync_v1_status_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_dirsync_v1_status_proto_goTypes = []any{
 	(SyncState)(0),                // 0: dirsync.v1.SyncState
 	(SyncResult)(0),               // 1: dirsync.v1.SyncResult
-	(*SyncProgress)(nil),          // 2: dirsync.v1.SyncProgress
-	(*DirectoryStatus)(nil),       // 3: dirsync.v1.DirectoryStatus
-	(*ProviderOption)(nil),        // 4: dirsync.v1.ProviderOption
-	(*ProviderType)(nil),          // 5: dirsync.v1.ProviderType
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 7: google.protobuf.Duration
+	(SinkState)(0),                // 2: dirsync.v1.SinkState
+	(*SyncProgress)(nil),          // 3: dirsync.v1.SyncProgress
+	(*DirectoryStatus)(nil),       // 4: dirsync.v1.DirectoryStatus
+	(*ProviderOption)(nil),        // 5: dirsync.v1.ProviderOption
+	(*ProviderType)(nil),          // 6: dirsync.v1.ProviderType
+	(*SinkStatus)(nil),            // 7: dirsync.v1.SinkStatus
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 9: google.protobuf.Duration
 }
 var file_dirsync_v1_status_proto_depIdxs = []int32{
-	0, // 0: dirsync.v1.DirectoryStatus.state:type_name -> dirsync.v1.SyncState
-	6, // 1: dirsync.v1.DirectoryStatus.last_start:type_name -> google.protobuf.Timestamp
-	6, // 2: dirsync.v1.DirectoryStatus.last_end:type_name -> google.protobuf.Timestamp
-	7, // 3: dirsync.v1.DirectoryStatus.last_duration:type_name -> google.protobuf.Duration
-	1, // 4: dirsync.v1.DirectoryStatus.last_result:type_name -> dirsync.v1.SyncResult
-	6, // 5: dirsync.v1.DirectoryStatus.next_run:type_name -> google.protobuf.Timestamp
-	2, // 6: dirsync.v1.DirectoryStatus.progress:type_name -> dirsync.v1.SyncProgress
-	6, // 7: dirsync.v1.DirectoryStatus.last_success:type_name -> google.protobuf.Timestamp
-	4, // 8: dirsync.v1.ProviderType.options:type_name -> dirsync.v1.ProviderOption
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	0,  // 0: dirsync.v1.DirectoryStatus.state:type_name -> dirsync.v1.SyncState
+	8,  // 1: dirsync.v1.DirectoryStatus.last_start:type_name -> google.protobuf.Timestamp
+	8,  // 2: dirsync.v1.DirectoryStatus.last_end:type_name -> google.protobuf.Timestamp
+	9,  // 3: dirsync.v1.DirectoryStatus.last_duration:type_name -> google.protobuf.Duration
+	1,  // 4: dirsync.v1.DirectoryStatus.last_result:type_name -> dirsync.v1.SyncResult
+	8,  // 5: dirsync.v1.DirectoryStatus.next_run:type_name -> google.protobuf.Timestamp
+	3,  // 6: dirsync.v1.DirectoryStatus.progress:type_name -> dirsync.v1.SyncProgress
+	8,  // 7: dirsync.v1.DirectoryStatus.last_success:type_name -> google.protobuf.Timestamp
+	5,  // 8: dirsync.v1.ProviderType.options:type_name -> dirsync.v1.ProviderOption
+	2,  // 9: dirsync.v1.SinkStatus.state:type_name -> dirsync.v1.SinkState
+	8,  // 10: dirsync.v1.SinkStatus.last_push:type_name -> google.protobuf.Timestamp
+	8,  // 11: dirsync.v1.SinkStatus.last_reconcile:type_name -> google.protobuf.Timestamp
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_dirsync_v1_status_proto_init() }
@@ -703,8 +939,8 @@ func file_dirsync_v1_status_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dirsync_v1_status_proto_rawDesc), len(file_dirsync_v1_status_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   4,
+			NumEnums:      3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

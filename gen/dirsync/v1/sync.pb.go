@@ -310,7 +310,9 @@ func (x *GetSyncStatusRequest) GetDirectory() string {
 type GetSyncStatusResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The statuses.
-	Directories   []*DirectoryStatus `protobuf:"bytes,1,rep,name=directories,proto3" json:"directories,omitempty"`
+	Directories []*DirectoryStatus `protobuf:"bytes,1,rep,name=directories,proto3" json:"directories,omitempty"`
+	// The statuses of the configured sinks, sorted by name (only when no directory is selected).
+	Sinks         []*SinkStatus `protobuf:"bytes,2,rep,name=sinks,proto3" json:"sinks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -348,6 +350,13 @@ func (*GetSyncStatusResponse) Descriptor() ([]byte, []int) {
 func (x *GetSyncStatusResponse) GetDirectories() []*DirectoryStatus {
 	if x != nil {
 		return x.Directories
+	}
+	return nil
+}
+
+func (x *GetSyncStatusResponse) GetSinks() []*SinkStatus {
+	if x != nil {
+		return x.Sinks
 	}
 	return nil
 }
@@ -669,9 +678,10 @@ const file_dirsync_v1_sync_proto_rawDesc = "" +
 	"checkpoint\x18\x02 \x01(\v2\x16.dirsync.v1.CheckpointR\n" +
 	"checkpoint\"4\n" +
 	"\x14GetSyncStatusRequest\x12\x1c\n" +
-	"\tdirectory\x18\x01 \x01(\tR\tdirectory\"V\n" +
+	"\tdirectory\x18\x01 \x01(\tR\tdirectory\"\x84\x01\n" +
 	"\x15GetSyncStatusResponse\x12=\n" +
-	"\vdirectories\x18\x01 \x03(\v2\x1b.dirsync.v1.DirectoryStatusR\vdirectories\"H\n" +
+	"\vdirectories\x18\x01 \x03(\v2\x1b.dirsync.v1.DirectoryStatusR\vdirectories\x12,\n" +
+	"\x05sinks\x18\x02 \x03(\v2\x16.dirsync.v1.SinkStatusR\x05sinks\"H\n" +
 	"\x12TriggerSyncRequest\x12\x1c\n" +
 	"\tdirectory\x18\x01 \x01(\tR\tdirectory\x12\x14\n" +
 	"\x05force\x18\x02 \x01(\bR\x05force\"q\n" +
@@ -726,7 +736,8 @@ var file_dirsync_v1_sync_proto_goTypes = []any{
 	(*Versions)(nil),                  // 14: dirsync.v1.Versions
 	(*Checkpoint)(nil),                // 15: dirsync.v1.Checkpoint
 	(*DirectoryStatus)(nil),           // 16: dirsync.v1.DirectoryStatus
-	(*ProviderType)(nil),              // 17: dirsync.v1.ProviderType
+	(*SinkStatus)(nil),                // 17: dirsync.v1.SinkStatus
+	(*ProviderType)(nil),              // 18: dirsync.v1.ProviderType
 }
 var file_dirsync_v1_sync_proto_depIdxs = []int32{
 	12, // 0: dirsync.v1.SyncLatestRequest.types:type_name -> dirsync.v1.RecordType
@@ -736,25 +747,26 @@ var file_dirsync_v1_sync_proto_depIdxs = []int32{
 	13, // 4: dirsync.v1.SyncResponse.records:type_name -> dirsync.v1.Record
 	15, // 5: dirsync.v1.SyncResponse.checkpoint:type_name -> dirsync.v1.Checkpoint
 	16, // 6: dirsync.v1.GetSyncStatusResponse.directories:type_name -> dirsync.v1.DirectoryStatus
-	16, // 7: dirsync.v1.TriggerSyncResponse.status:type_name -> dirsync.v1.DirectoryStatus
-	17, // 8: dirsync.v1.ListProviderTypesResponse.provider_types:type_name -> dirsync.v1.ProviderType
-	0,  // 9: dirsync.v1.SyncService.SyncLatest:input_type -> dirsync.v1.SyncLatestRequest
-	2,  // 10: dirsync.v1.SyncService.Sync:input_type -> dirsync.v1.SyncRequest
-	4,  // 11: dirsync.v1.SyncService.GetSyncStatus:input_type -> dirsync.v1.GetSyncStatusRequest
-	6,  // 12: dirsync.v1.SyncService.TriggerSync:input_type -> dirsync.v1.TriggerSyncRequest
-	8,  // 13: dirsync.v1.SyncService.PurgeDirectory:input_type -> dirsync.v1.PurgeDirectoryRequest
-	10, // 14: dirsync.v1.SyncService.ListProviderTypes:input_type -> dirsync.v1.ListProviderTypesRequest
-	1,  // 15: dirsync.v1.SyncService.SyncLatest:output_type -> dirsync.v1.SyncLatestResponse
-	3,  // 16: dirsync.v1.SyncService.Sync:output_type -> dirsync.v1.SyncResponse
-	5,  // 17: dirsync.v1.SyncService.GetSyncStatus:output_type -> dirsync.v1.GetSyncStatusResponse
-	7,  // 18: dirsync.v1.SyncService.TriggerSync:output_type -> dirsync.v1.TriggerSyncResponse
-	9,  // 19: dirsync.v1.SyncService.PurgeDirectory:output_type -> dirsync.v1.PurgeDirectoryResponse
-	11, // 20: dirsync.v1.SyncService.ListProviderTypes:output_type -> dirsync.v1.ListProviderTypesResponse
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	17, // 7: dirsync.v1.GetSyncStatusResponse.sinks:type_name -> dirsync.v1.SinkStatus
+	16, // 8: dirsync.v1.TriggerSyncResponse.status:type_name -> dirsync.v1.DirectoryStatus
+	18, // 9: dirsync.v1.ListProviderTypesResponse.provider_types:type_name -> dirsync.v1.ProviderType
+	0,  // 10: dirsync.v1.SyncService.SyncLatest:input_type -> dirsync.v1.SyncLatestRequest
+	2,  // 11: dirsync.v1.SyncService.Sync:input_type -> dirsync.v1.SyncRequest
+	4,  // 12: dirsync.v1.SyncService.GetSyncStatus:input_type -> dirsync.v1.GetSyncStatusRequest
+	6,  // 13: dirsync.v1.SyncService.TriggerSync:input_type -> dirsync.v1.TriggerSyncRequest
+	8,  // 14: dirsync.v1.SyncService.PurgeDirectory:input_type -> dirsync.v1.PurgeDirectoryRequest
+	10, // 15: dirsync.v1.SyncService.ListProviderTypes:input_type -> dirsync.v1.ListProviderTypesRequest
+	1,  // 16: dirsync.v1.SyncService.SyncLatest:output_type -> dirsync.v1.SyncLatestResponse
+	3,  // 17: dirsync.v1.SyncService.Sync:output_type -> dirsync.v1.SyncResponse
+	5,  // 18: dirsync.v1.SyncService.GetSyncStatus:output_type -> dirsync.v1.GetSyncStatusResponse
+	7,  // 19: dirsync.v1.SyncService.TriggerSync:output_type -> dirsync.v1.TriggerSyncResponse
+	9,  // 20: dirsync.v1.SyncService.PurgeDirectory:output_type -> dirsync.v1.PurgeDirectoryResponse
+	11, // 21: dirsync.v1.SyncService.ListProviderTypes:output_type -> dirsync.v1.ListProviderTypesResponse
+	16, // [16:22] is the sub-list for method output_type
+	10, // [10:16] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_dirsync_v1_sync_proto_init() }
