@@ -96,6 +96,10 @@ func TestProviders(t *testing.T) {
 	require.Regexp(t, `(?m)^blob +url +string +yes +no `, r.stdout)
 
 	got := jsonOf(t, ctl(t, ts.addr, "-o", "json", "providers"), &dirsyncv1.ListProviderTypesResponse{})
-	require.Equal(t, "blob", got.ProviderTypes[0].Name)
-	require.NotEmpty(t, got.ProviderTypes[0].Options)
+	var names []string
+	for _, p := range got.ProviderTypes {
+		names = append(names, p.Name)
+		require.NotEmpty(t, p.Options, p.Name)
+	}
+	require.Equal(t, []string{"auth0", "blob", "cognito", "entra", "github", "gitlab", "google", "okta", "onelogin", "ping"}, names)
 }

@@ -103,9 +103,9 @@ func TestDocExamples(t *testing.T) {
 
 // docEnv is what the examples run against.
 type docEnv struct {
-	bin        string // directory of dirsyncd, dirsyncctl (and grpcurl when needed)
-	grpc, http string // the quickstart instance's addresses
-	root       string // the repository root
+	bin                 string // directory of dirsyncd, dirsyncctl (and grpcurl when needed)
+	grpc, http, metrics string // the quickstart instance's addresses
+	root                string // the repository root
 }
 
 const grpcurlModule = "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3"
@@ -115,7 +115,7 @@ const grpcurlModule = "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3"
 func startQuickstart(t *testing.T, docs []example) *docEnv {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
-	env := &docEnv{bin: t.TempDir(), grpc: freeAddr(t), http: freeAddr(t), root: root}
+	env := &docEnv{bin: t.TempDir(), grpc: freeAddr(t), http: freeAddr(t), metrics: freeAddr(t), root: root}
 	build := [][]string{{"go", "build", "-o", env.bin, "./cmd/dirsyncd", "./cmd/dirsyncctl"}}
 	for _, ex := range docs {
 		if ex.skip == "" && strings.Contains(ex.text, grpcurlModule) {
@@ -132,7 +132,7 @@ func startQuickstart(t *testing.T, docs []example) *docEnv {
 	doc, err := os.ReadFile(filepath.Join(root, "examples/quickstart.yaml"))
 	require.NoError(t, err)
 	doc = bytes.ReplaceAll(doc, []byte("127.0.0.1:7070"), []byte(env.grpc))
-	doc = bytes.ReplaceAll(doc, []byte("127.0.0.1:7080"), []byte(env.http))
+	doc = bytes.ReplaceAll(doc, []byte(`"127.0.0.1:7080"`), []byte(`"`+env.http+`"`+"\n  metrics: \""+env.metrics+`"`))
 	doc = bytes.ReplaceAll(doc, []byte("./data/quickstart.db"), []byte(filepath.Join(t.TempDir(), "quickstart.db")))
 	cfgFile := filepath.Join(t.TempDir(), "quickstart.yaml")
 	require.NoError(t, os.WriteFile(cfgFile, doc, 0o600))
@@ -167,6 +167,7 @@ func (e *docEnv) rewrite(script string) string {
 		"go run "+grpcurlModule, filepath.Join(e.bin, "grpcurl"),
 		"127.0.0.1:7070", e.grpc,
 		"127.0.0.1:7080", e.http,
+		"127.0.0.1:7090", e.metrics,
 	)
 	var out []string
 	exits := regexp.MustCompile(`^(.*\S)\s+# exits (\d+)$`)
