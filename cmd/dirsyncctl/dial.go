@@ -5,13 +5,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/dirsync/dirsync/config"
 )
 
 // dial returns a client of the server at o.addr with o's transport security and token. It
@@ -73,18 +74,7 @@ func transportCredentials(o options) (credentials.TransportCredentials, error) {
 
 // loopback reports whether addr names this machine, where a plaintext token stays local.
 func loopback(addr string) bool {
-	if strings.HasPrefix(addr, "unix:") {
-		return true
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.HasPrefix(addr, "unix:") || config.IsLoopback(addr)
 }
 
 // bearer sends a token as "authorization: Bearer TOKEN" with every call. When secure, gRPC

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 )
 
 // userRecord returns the dirsync user of a Cognito user, keyed by its sub (the id in the
@@ -36,7 +35,7 @@ func userRecord(u *userType) (*dirsyncv1.User, error) {
 	}
 	return &dirsyncv1.User{
 		Id: sub, Username: u.Username, Email: u.attr("email"), DisplayName: display,
-		GivenName: given, FamilyName: family, State: userState(u), Attributes: structOf(attrs),
+		GivenName: given, FamilyName: family, State: userState(u), Attributes: providers.Attributes(attrs),
 	}, nil
 }
 
@@ -67,18 +66,5 @@ func groupRecord(g *groupType) *dirsyncv1.Group {
 	if g.RoleArn != "" {
 		attrs["role_arn"] = g.RoleArn
 	}
-	return &dirsyncv1.Group{Id: g.GroupName, Name: g.GroupName, Description: g.Description, Attributes: structOf(attrs)}
-}
-
-// structOf returns m as a Struct, or nil when it is empty. Values are strings, bools and
-// numbers, which always convert.
-func structOf(m map[string]any) *structpb.Struct {
-	if len(m) == 0 {
-		return nil
-	}
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		panic("cognito: attributes: " + err.Error())
-	}
-	return s
+	return &dirsyncv1.Group{Id: g.GroupName, Name: g.GroupName, Description: g.Description, Attributes: providers.Attributes(attrs)}
 }

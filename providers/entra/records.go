@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
 )
@@ -71,12 +69,12 @@ func (st *state) user(id string, parents map[string][]string) *dirsyncv1.User {
 		State: accountState(u.Enabled), GroupIds: slices.Clone(parents[id])}
 	if u.ServicePrincipal {
 		rec.Username = u.AppID
-		rec.Attributes = attributes(map[string]any{"object_type": "servicePrincipal", "service_principal_type": u.SPType})
+		rec.Attributes = providers.Attributes(map[string]any{"object_type": "servicePrincipal", "service_principal_type": u.SPType})
 		return rec
 	}
 	rec.Username = u.UPN
 	rec.Email = email(u.Mail, u.UPN)
-	rec.Attributes = attributes(map[string]any{"object_type": "user"})
+	rec.Attributes = providers.Attributes(map[string]any{"object_type": "user"})
 	return rec
 }
 
@@ -116,12 +114,4 @@ func email(mail, upn string) string {
 		return upn
 	}
 	return ""
-}
-
-func attributes(m map[string]any) *structpb.Struct {
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		panic(err) // only strings: cannot fail
-	}
-	return s
 }

@@ -4,9 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 )
 
 // records turns the crawled organizations into users and groups, sorted by id. A user who
@@ -35,14 +34,14 @@ func records(orgs []*org, ids idAttribute) ([]*dirsyncv1.User, []*dirsyncv1.Grou
 			}
 			users[id] = &dirsyncv1.User{Id: id, Username: m.Login, DisplayName: firstNonEmpty(m.Name, m.Login),
 				Email: m.Email, State: dirsyncv1.UserState_USER_STATE_ACTIVE,
-				Attributes: attributes(map[string]any{"login": m.Login, "node_id": m.ID})}
+				Attributes: providers.Attributes(map[string]any{"login": m.Login, "node_id": m.ID})}
 		}
 	}
 	for _, o := range orgs {
 		for _, t := range o.teams {
 			id := teamID(o.login, t.ref)
 			g := &dirsyncv1.Group{Id: id, Name: t.name, Description: t.description,
-				Attributes: attributes(map[string]any{"org": o.login, "slug": t.ref.Slug, "node_id": t.ref.ID})}
+				Attributes: providers.Attributes(map[string]any{"org": o.login, "slug": t.ref.Slug, "node_id": t.ref.ID})}
 			if t.parent != nil {
 				g.GroupIds = []string{teamID(o.login, *t.parent)}
 			}
@@ -63,14 +62,6 @@ func records(orgs []*org, ids idAttribute) ([]*dirsyncv1.User, []*dirsyncv1.Grou
 	slices.SortFunc(out, func(a, b *dirsyncv1.User) int { return strings.Compare(a.Id, b.Id) })
 	slices.SortFunc(groups, func(a, b *dirsyncv1.Group) int { return strings.Compare(a.Id, b.Id) })
 	return out, groups
-}
-
-func attributes(m map[string]any) *structpb.Struct {
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		panic(err) // only strings go in
-	}
-	return s
 }
 
 func firstNonEmpty(a, b string) string {

@@ -5,9 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 )
 
 // records turns the groups and their direct members (members[i] of groups[i]) into users
@@ -24,7 +23,7 @@ func records(groups []group, members [][]member) ([]*dirsyncv1.User, []*dirsyncv
 	recs := make(map[int64]*dirsyncv1.Group, len(groups))
 	for _, g := range groups {
 		recs[g.ID] = &dirsyncv1.Group{Id: id(g.ID), Name: firstNonEmpty(g.FullPath, g.Name), Description: g.Description,
-			Attributes: attributes(map[string]any{"name": g.Name, "full_name": g.FullName})}
+			Attributes: providers.Attributes(map[string]any{"name": g.Name, "full_name": g.FullName})}
 	}
 	for _, g := range groups {
 		if g.ParentID == nil {
@@ -43,7 +42,7 @@ func records(groups []group, members [][]member) ([]*dirsyncv1.User, []*dirsyncv
 			u := users[m.ID]
 			if u == nil {
 				u = &dirsyncv1.User{Id: id(m.ID), Username: m.Username, DisplayName: firstNonEmpty(m.Name, m.Username),
-					Email: m.Email, State: userState(m.State), Attributes: attributes(map[string]any{"state": m.State})}
+					Email: m.Email, State: userState(m.State), Attributes: providers.Attributes(map[string]any{"state": m.State})}
 				users[m.ID] = u
 			}
 			u.GroupIds = append(u.GroupIds, id(g.ID))
@@ -81,14 +80,6 @@ func userState(s string) dirsyncv1.UserState {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
-
-func attributes(m map[string]any) *structpb.Struct {
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		panic(err) // only strings go in
-	}
-	return s
-}
 
 func firstNonEmpty(a, b string) string {
 	if a != "" {

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 )
 
 // user is the part of Okta's User object dirsync reads.
@@ -67,19 +66,12 @@ func (u *user) record(groupIDs []string) *dirsyncv1.User {
 	slices.Sort(groupIDs)
 	return &dirsyncv1.User{Id: u.ID, DisplayName: name, Email: u.Profile.Email, Username: u.Profile.Login,
 		GivenName: u.Profile.FirstName, FamilyName: u.Profile.LastName, State: state(u.Status),
-		GroupIds: groupIDs, Attributes: attributes("status", u.Status)}
+		GroupIds: groupIDs, Attributes: providers.Attributes(map[string]any{"status": u.Status})}
 }
 
 // record returns g as a dirsync group; Okta groups do not nest. Okta's group type
 // (OKTA_GROUP, APP_GROUP, BUILT_IN) is kept as the attribute "type".
 func (g *group) record() *dirsyncv1.Group {
 	return &dirsyncv1.Group{Id: g.ID, Name: g.Profile.Name, Description: g.Profile.Description,
-		Attributes: attributes("type", g.Type)}
-}
-
-func attributes(key, value string) *structpb.Struct {
-	if value == "" {
-		return nil
-	}
-	return &structpb.Struct{Fields: map[string]*structpb.Value{key: structpb.NewStringValue(value)}}
+		Attributes: providers.Attributes(map[string]any{"type": g.Type})}
 }

@@ -4,9 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/providers/apiclient"
 )
 
@@ -115,13 +114,13 @@ func (u *user) record(known map[string]bool) *dirsyncv1.User {
 	if u.Enabled != nil {
 		attrs["enabled"] = *u.Enabled
 	}
-	setNonEmpty(attrs, "lifecycle_status", u.Lifecycle.Status)
-	setNonEmpty(attrs, "account_status", u.Account.Status)
-	setNonEmpty(attrs, "population_id", u.Population.ID)
+	attrs["lifecycle_status"] = u.Lifecycle.Status
+	attrs["account_status"] = u.Account.Status
+	attrs["population_id"] = u.Population.ID
 	return &dirsyncv1.User{
 		Id: u.ID, Email: u.Email, Username: u.Username, DisplayName: display,
 		GivenName: u.Name.Given, FamilyName: u.Name.Family,
-		State: u.state(), GroupIds: slices.Compact(groups), Attributes: structOf(attrs),
+		State: u.state(), GroupIds: slices.Compact(groups), Attributes: providers.Attributes(attrs),
 	}
 }
 
@@ -151,26 +150,7 @@ type group struct {
 // record returns the dirsync group without its parents (see provider.nestings).
 func (g *group) record() *dirsyncv1.Group {
 	attrs := map[string]any{}
-	setNonEmpty(attrs, "population_id", g.Population.ID)
-	setNonEmpty(attrs, "external_id", g.ExternalID)
-	return &dirsyncv1.Group{Id: g.ID, Name: g.Name, Description: g.Description, Attributes: structOf(attrs)}
-}
-
-func setNonEmpty(m map[string]any, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
-}
-
-// structOf returns m as a Struct, or nil when it is empty. Values are strings and bools,
-// which always convert.
-func structOf(m map[string]any) *structpb.Struct {
-	if len(m) == 0 {
-		return nil
-	}
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		panic("ping: attributes: " + err.Error())
-	}
-	return s
+	attrs["population_id"] = g.Population.ID
+	attrs["external_id"] = g.ExternalID
+	return &dirsyncv1.Group{Id: g.ID, Name: g.Name, Description: g.Description, Attributes: providers.Attributes(attrs)}
 }
