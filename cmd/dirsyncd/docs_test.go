@@ -137,21 +137,9 @@ func startQuickstart(t *testing.T, docs []example) *docEnv {
 	cfgFile := filepath.Join(t.TempDir(), "quickstart.yaml")
 	require.NoError(t, os.WriteFile(cfgFile, doc, 0o600))
 
-	p := &process{name: "quickstart", addr: env.grpc, exited: make(chan struct{}), log: &syncBuffer{}}
-	p.cmd = exec.Command(filepath.Join(env.bin, "dirsyncd"), "-config", cfgFile)
-	p.cmd.Dir, p.cmd.Env = root, append(os.Environ(), "PWD="+root)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	require.NoError(t, p.cmd.Start())
-	go func() {
-		_ = p.cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("quickstart log:\n%s", p.log.String())
-		}
-	})
+	cmd := exec.Command(filepath.Join(env.bin, "dirsyncd"), "-config", cfgFile)
+	cmd.Dir, cmd.Env = root, append(os.Environ(), "PWD="+root)
+	runProcess(t, "quickstart", env.grpc, cmd)
 	require.Eventually(t, func() bool {
 		out, err := env.run(context.Background(), "go run ./cmd/dirsyncctl -o json status acme")
 		return err == nil && strings.Contains(out, "SYNC_RESULT_SUCCESS")

@@ -46,9 +46,16 @@ func startProcess(t *testing.T, name, bin, cfgFile string) *process {
 	addr := freeAddr(t)
 	_, port, err := net.SplitHostPort(addr)
 	require.NoError(t, err)
-	p := &process{name: name, addr: addr, exited: make(chan struct{}), log: &syncBuffer{}}
-	p.cmd = exec.Command(bin, "-config", cfgFile)
-	p.cmd.Env = append(os.Environ(), "DIRSYNC_GRPC_PORT="+port)
+	cmd := exec.Command(bin, "-config", cfgFile)
+	cmd.Env = append(os.Environ(), "DIRSYNC_GRPC_PORT="+port)
+	return runProcess(t, name, addr, cmd)
+}
+
+// runProcess starts cmd, a dirsyncd serving gRPC on addr, killed when the test ends; its
+// log is printed if the test failed.
+func runProcess(t *testing.T, name, addr string, cmd *exec.Cmd) *process {
+	t.Helper()
+	p := &process{name: name, addr: addr, cmd: cmd, exited: make(chan struct{}), log: &syncBuffer{}}
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	require.NoError(t, p.cmd.Start())
 	go func() {
@@ -62,6 +69,7 @@ func startProcess(t *testing.T, name, bin, cfgFile string) *process {
 			t.Logf("log of %s (end):\n%s", name, log[max(0, len(log)-8<<10):])
 		}
 	})
+	var err error
 	p.conn, err = grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
 	t.Cleanup(func() { p.conn.Close() })
