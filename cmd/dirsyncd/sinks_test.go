@@ -4,11 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/sinks/pomerium"
@@ -60,4 +67,95 @@ sinks:
 	u1 := f.Get(pomerium.TypeUser, "u1")
 	require.NotNil(t, u1)
 	require.Equal(t, 2, f.Count(pomerium.TypeGroup))
+}
+
+// TestSinkResumesAfterKill: dirsyncd is killed (SIGKILL) in the middle of pushing a large
+// directory into the databroker, the directory changes while it is down, and the restarted
+// process resumes from the sink's checkpoint: the databroker ends with exactly the
+// directory, every change included, delivered by the change log (the reconciliation after
+// it repairs nothing).
+func TestSinkResumesAfterKill(t *testing.T) {
+	const users = 20_000
+	dir := t.TempDir()
+	file := filepath.Join(dir, "directory.json")
+	people := func(from, to int, name string) []map[string]any {
+		var out []map[string]any
+		for i := from; i < to; i++ {
+			out = append(out, map[string]any{"id": fmt.Sprintf("u%05d", i), "display_name": fmt.Sprintf("%s %d", name, i),
+				"email": fmt.Sprintf("u%05d@acme.example", i), "group_ids": []string{"eng"}})
+		}
+		return out
+	}
+	groups := []map[string]any{{"id": "eng", "name": "Engineering"}}
+	sampleDir{Users: people(0, users, "User"), Groups: groups}.write(t, file)
+
+	key := make([]byte, 32)
+	_, err := rand.Read(key)
+	require.NoError(t, err)
+	f := pomeriumtest.Start(t, key)
+	t.Setenv("TEST_POMERIUM_SHARED_SECRET", base64.StdEncoding.EncodeToString(key))
+	cfgFile := filepath.Join(dir, "dirsync.yaml")
+	require.NoError(t, os.WriteFile(cfgFile, []byte(`listen: {grpc: "127.0.0.1:${DIRSYNC_GRPC_PORT}", http: "off", metrics: "off"}
+storage: {driver: bolt, path: `+filepath.Join(dir, "data.db")+`}
+sync: {lease_ttl: 2s}
+directories:
+  - {name: acme, provider: blob, options: {url: "file://`+file+`"}, polling: {min_delay: 1h}}
+sinks:
+  - {type: pomerium_databroker, name: pomerium, url: "http://`+f.Addr+`", shared_secret: "${TEST_POMERIUM_SHARED_SECRET}", directories: [acme]}
+`), 0o600))
+
+	// Hold the fifth Put (after storing it) until the process is dead.
+	var puts atomic.Int32
+	holding, release := make(chan struct{}), make(chan struct{})
+	f.OnPut(func(int) {
+		if puts.Add(1) == 5 {
+			close(holding)
+			<-release
+		}
+	})
+	bin := buildDaemon(t)
+	first := startProcess(t, "first", bin, cfgFile)
+	select {
+	case <-holding:
+	case <-time.After(time.Minute):
+		t.Fatalf("the sink made %d Puts; log:\n%s", puts.Load(), first.log.String())
+	}
+	first.kill()
+	close(release)
+	require.Less(t, f.Count(pomerium.TypeUser), users, "killed mid-push")
+
+	// While it is down: 500 users leave, 500 join, 500 are renamed.
+	next := append(people(500, 1000, "Renamed"), people(1000, users+500, "User")...)
+	sampleDir{Users: next, Groups: groups}.write(t, file)
+
+	// The restart takes over the dead process's leases once they expire (lease_ttl).
+	second := startProcess(t, "second", bin, cfgFile)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.Eventually(t, func() bool {
+		_, err := second.sync.TriggerSync(ctx, &dirsyncv1.TriggerSyncRequest{Directory: "acme"}, grpc.WaitForReady(true))
+		return err == nil
+	}, 30*time.Second, 100*time.Millisecond)
+	require.Eventually(t, func() bool {
+		resp, err := second.status(ctx)
+		return err == nil && len(resp.Sinks) == 1 && resp.Sinks[0].LagVersions == 0 &&
+			resp.Sinks[0].State == dirsyncv1.SinkState_SINK_STATE_FOLLOWING && f.Count(pomerium.TypeUser) == users
+	}, time.Minute, 20*time.Millisecond, "the databroker never caught up; log:\n%s", second.log.String())
+
+	require.Nil(t, f.Get(pomerium.TypeUser, "u00000"), "a user who left is deleted")
+	require.NotNil(t, f.Get(pomerium.TypeUser, fmt.Sprintf("u%05d", users+499)), "a user who joined is there")
+	renamed := f.Get(pomerium.TypeUser, "u00500")
+	require.NotNil(t, renamed)
+	var data structpb.Struct
+	require.NoError(t, renamed.GetData().UnmarshalTo(&data))
+	require.Equal(t, "Renamed 500", data.GetFields()["display_name"].GetStringValue())
+	// It resumed from the checkpoint the first process saved: the change log from there
+	// delivered everything, so the reconciliation that follows had nothing to repair.
+	log := second.log.String()
+	m := regexp.MustCompile(`msg="resuming from the checkpoint" sink=pomerium record_version=(\d+)`).FindStringSubmatch(log)
+	require.NotNil(t, m, "no resume in the log:\n%s", log)
+	resumed, _ := strconv.Atoi(m[1])
+	require.Greater(t, resumed, 0)
+	require.Contains(t, log, `msg=reconciled sink=pomerium`)
+	require.NotRegexp(t, `msg=reconciled sink=pomerium record_version=\d+ repairs=[1-9]`, log)
 }

@@ -208,6 +208,7 @@ func (s *Sink) session(ctx context.Context, bo backoff.BackOff) error {
 	p := s.newPutter()
 	defer p.drain()
 	if s.cp.Version > 0 {
+		s.log.Info("resuming from the checkpoint", "record_version", s.cp.Version)
 		s.setState(dirsyncv1.SinkState_SINK_STATE_FOLLOWING)
 		if err := s.catchUp(ctx, p); err != nil && !errors.Is(err, store.ErrVersionTooOld) {
 			return err
