@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"time"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/store"
@@ -13,71 +12,32 @@ import (
 // revokeFollow keeps the rule "deleting or suspending a user revokes their unredeemed
 // links": once the replica has loaded it tombstones the pending enrollments of every user
 // that is missing or suspended (catching up on what happened while no server ran), then
-// follows the user changes after version from and, for each user tombstone or suspended
-// user, tombstones that user's pending enrollments. It runs until ctx ends; on a store error
-// it retries the same changes. Every server process runs it; a second revocation of the
-// same enrollment is a no-op (deleting a missing key writes nothing).
-func (e *enrollmentService) revokeFollow(ctx context.Context, bc *broadcaster, from uint64, loaded <-chan struct{}, log *slog.Logger) {
+// follows the user changes and, for each user tombstone or suspended user, tombstones that
+// user's pending enrollments. When its position has been compacted away it sweeps the whole
+// store again; on a store error it retries the same changes (see follower). It runs until
+// ctx ends. Every server process runs it; a second revocation of the same enrollment is a
+// no-op (deleting a missing key writes nothing).
+func (e *enrollmentService) revokeFollow(ctx context.Context, bc *broadcaster, loaded <-chan struct{}, log *slog.Logger) {
 	select {
 	case <-loaded:
 	case <-ctx.Done():
 		return
 	}
-	retry := func(err error) bool {
-		if ctx.Err() != nil {
-			return false
-		}
-		log.Error("enrollment: revoking the links of deleted or suspended users", "error", err)
-		select {
-		case <-time.After(time.Second):
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	for {
-		err := e.sweep(ctx)
-		if err == nil {
-			break
-		}
-		if !retry(err) {
-			return
-		}
-	}
-	users := store.Filter{Types: []dirsyncv1.RecordType{dirsyncv1.RecordType_RECORD_TYPE_USER}}
-	var changes []store.Record
-	for cursor := from; ctx.Err() == nil; {
-		next, wake := cursor, (<-chan struct{})(nil)
-		var err error
-		changes, next, wake, err = bc.read(ctx, cursor, users, changes[:0])
-		if errors.Is(err, store.ErrVersionTooOld) {
-			// Compacted away: sweep the whole store instead, from its current version.
-			var v store.Versions
-			if v, err = e.store.Versions(ctx); err == nil {
-				if err = e.sweep(ctx); err == nil {
-					cursor = v.Latest
-					continue
-				}
+	f := follower{bc: bc, log: log, what: "enrollment: revoking the links of deleted or suspended users",
+		filter: store.Filter{Types: []dirsyncv1.RecordType{dirsyncv1.RecordType_RECORD_TYPE_USER}},
+		resync: func(ctx context.Context) (uint64, error) {
+			// The sweep reads the store after v, so it covers every change up to v.Latest.
+			v, err := e.store.Versions(ctx)
+			if err != nil {
+				return 0, err
 			}
-		}
-		if err == nil && wake != nil {
-			select {
-			case <-wake:
-			case <-ctx.Done():
-			}
-			continue
-		}
-		if err == nil {
-			err = e.revokeChanged(ctx, changes)
-		}
-		if err != nil {
-			if !retry(err) {
-				return
-			}
-			continue
-		}
-		cursor = next
+			return v.Latest, e.sweep(ctx)
+		},
+		apply: func(ctx context.Context, changes []store.Record, _ uint64) error {
+			return e.revokeChanged(ctx, changes)
+		},
 	}
+	f.run(ctx)
 }
 
 // revokeChanged revokes the pending links of the deleted and suspended users in changes,

@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"time"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/replica"
@@ -13,24 +11,36 @@ import (
 
 // follow keeps rep equal to the store: it loads a snapshot, then applies every change the
 // broadcaster reads, until ctx ends. It reloads from a snapshot when its position has been
-// compacted away, and retries on store errors. ready is closed after the first load.
+// compacted away, and retries on store errors (see follower). ready is closed after the
+// first load.
 func follow(ctx context.Context, st store.Store, bc *broadcaster, rep *replica.Replica, log *slog.Logger, ready chan<- struct{}) {
-	retry := time.Duration(0)
-	for ctx.Err() == nil {
-		err := followOnce(ctx, st, bc, rep, &ready)
-		if ctx.Err() != nil {
-			return
-		}
-		retry = min(max(retry*2, 50*time.Millisecond), 5*time.Second)
-		log.Error("replica: following the store", "error", err, "retry_in", retry)
-		select {
-		case <-time.After(retry):
-		case <-ctx.Done():
-		}
+	f := follower{bc: bc, log: log, what: "replica: following the store",
+		resync: func(ctx context.Context) (uint64, error) {
+			v, err := loadReplica(ctx, st, rep)
+			if err == nil && ready != nil {
+				close(ready)
+				ready = nil
+			}
+			return v, err
+		},
+		apply: func(_ context.Context, changes []store.Record, next uint64) error {
+			recs := make([]*dirsyncv1.Record, 0, len(changes))
+			for _, c := range changes {
+				rec, err := c.Decode()
+				if err != nil {
+					return err
+				}
+				recs = append(recs, rec)
+			}
+			rep.Apply(recs, next)
+			return nil
+		},
 	}
+	f.run(ctx)
 }
 
-func followOnce(ctx context.Context, st store.Store, bc *broadcaster, rep *replica.Replica, ready *chan<- struct{}) error {
+// loadReplica empties rep and fills it from a snapshot of st, and returns the snapshot's version.
+func loadReplica(ctx context.Context, st store.Store, rep *replica.Replica) (uint64, error) {
 	rep.Reset()
 	var batch []*dirsyncv1.Record
 	v, err := st.Snapshot(ctx, store.Filter{}, func(r store.Record) error {
@@ -45,40 +55,8 @@ func followOnce(ctx context.Context, st store.Store, bc *broadcaster, rep *repli
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rep.Apply(batch, v.Latest)
-	if *ready != nil {
-		close(*ready)
-		*ready = nil
-	}
-	cursor := v.Latest
-	var changes []store.Record
-	for {
-		var wake <-chan struct{}
-		changes, cursor, wake, err = bc.read(ctx, cursor, store.Filter{}, changes[:0])
-		if errors.Is(err, store.ErrVersionTooOld) {
-			return err // reload
-		}
-		if err != nil {
-			return err
-		}
-		if wake != nil {
-			select {
-			case <-wake:
-				continue
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		recs := make([]*dirsyncv1.Record, 0, len(changes))
-		for _, c := range changes {
-			rec, err := c.Decode()
-			if err != nil {
-				return err
-			}
-			recs = append(recs, rec)
-		}
-		rep.Apply(recs, cursor)
-	}
+	return v.Latest, nil
 }

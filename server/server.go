@@ -183,7 +183,7 @@ func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
 	wg.Go(func() { follow(bgCtx, s.store, s.syncSvc.bc, s.replica, s.log, s.loaded) })
 	wg.Go(func() { s.compact(bgCtx) })
 	if s.enroll.ready() == nil {
-		wg.Go(func() { s.enroll.revokeFollow(bgCtx, s.syncSvc.bc, v.Latest, s.loaded, s.log) })
+		wg.Go(func() { s.enroll.revokeFollow(bgCtx, s.syncSvc.bc, s.loaded, s.log) })
 	}
 
 	errc := make(chan error, 2)
