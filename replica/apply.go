@@ -81,10 +81,12 @@ func (d *directory) upsertUser(id string, msg *dirsyncv1.User) {
 	groups := idSet(msg.GetGroupIds(), "")
 	email := strings.ToLower(msg.GetEmail())
 	search := searchKey(id, msg.GetDisplayName(), msg.GetUsername(), msg.GetEmail())
-	u := d.users[id]
+	h := idHash(id)
+	u := d.users.find(h, id)
 	if u == nil {
 		u = &userEntry{id: id, msg: msg, search: search, email: email}
-		d.users[id] = u
+		d.users.add(h, u)
+		d.userCount++
 		d.userList.insert(u)
 		d.indexEmail(u)
 		d.setGroups(u, groups)
@@ -100,11 +102,13 @@ func (d *directory) upsertUser(id string, msg *dirsyncv1.User) {
 }
 
 func (d *directory) deleteUser(id string) {
-	u := d.users[id]
+	h := idHash(id)
+	u := d.users.find(h, id)
 	if u == nil {
 		return
 	}
-	delete(d.users, id)
+	d.users.remove(h, u)
+	d.userCount--
 	d.userList.remove(u)
 	d.unindexEmail(u)
 	d.setGroups(u, nil)

@@ -8,9 +8,10 @@ func (d *directory) indexEmail(u *userEntry) {
 	if u.email == "" {
 		return
 	}
-	first := d.byEmail[u.email]
+	h := idHash(u.email)
+	first := d.byEmail.find(h, u.email)
 	if first == nil {
-		d.byEmail[u.email] = u
+		d.byEmail.add(h, u)
 		return
 	}
 	list := d.sameEmail[u.email]
@@ -19,22 +20,28 @@ func (d *directory) indexEmail(u *userEntry) {
 	}
 	i, _ := slices.BinarySearchFunc(list, u, cmpUser)
 	list = slices.Insert(list, i, u)
-	d.sameEmail[u.email], d.byEmail[u.email] = list, list[0]
+	d.sameEmail[u.email] = list
+	d.byEmail.replace(h, first, list[0])
 }
 
 // unindexEmail removes u from the email index.
 func (d *directory) unindexEmail(u *userEntry) {
+	if u.email == "" {
+		return
+	}
+	h := idHash(u.email)
 	list := d.sameEmail[u.email]
 	if list == nil {
-		if d.byEmail[u.email] == u {
-			delete(d.byEmail, u.email)
+		if d.byEmail.find(h, u.email) == u {
+			d.byEmail.remove(h, u)
 		}
 		return
 	}
+	first := list[0]
 	if i, ok := slices.BinarySearchFunc(list, u, cmpUser); ok {
 		list = slices.Delete(list, i, i+1)
 	}
-	d.byEmail[u.email] = list[0]
+	d.byEmail.replace(h, first, list[0])
 	if len(list) == 1 {
 		delete(d.sameEmail, u.email)
 	} else {

@@ -88,7 +88,7 @@ func (r *Replica) IsMember(directory, userID, groupID string) bool {
 	if d == nil {
 		return false
 	}
-	u, target := d.users[userID], d.groups[groupID]
+	u, target := d.users.get(userID), d.groups[groupID]
 	if u == nil || target == nil {
 		return false
 	}

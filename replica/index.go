@@ -21,10 +21,13 @@ const (
 type userEntry struct {
 	id     string
 	msg    *dirsyncv1.User
-	search string   // see searchKey: id, display name, username, email
-	email  string   // lowered email; "" when the user has none
-	groups []string // direct group ids: sorted, deduplicated
-	pos    []int32  // pos[i]: u's index in members[groups[i]].users
+	search string     // see searchKey: id, display name, username, email
+	email  string     // lowered email; "" when the user has none
+	groups []string   // direct group ids: sorted, deduplicated
+	pos    []int32    // pos[i]: u's index in members[groups[i]].users
+	next   *userEntry // the next entry whose id has the same hash in directory.users
+	// nextEmail is the next entry whose email has the same hash in directory.byEmail.
+	nextEmail *userEntry
 }
 
 // groupEntry is one live group; like userEntry it is updated in place.
@@ -56,11 +59,12 @@ func (g *groupEntry) message() *dirsyncv1.Group { return g.msg }
 // Reverse indexes are keyed by group id whether or not that group has a record, because
 // they are edges owned by the member's record: they must be in place when the group appears.
 type directory struct {
-	users     map[string]*userEntry
+	users     userIndex // by id
+	userCount int       // users in users
 	groups    map[string]*groupEntry
 	userList  *idTree[*userEntry]
 	groupList *idTree[*groupEntry]
-	byEmail   map[string]*userEntry           // lowered email → the user with the lowest id
+	byEmail   emailIndex                      // lowered email → the user with the lowest id
 	byName    map[string][]*groupEntry        // group name → the groups bearing it, sorted by id
 	sameEmail map[string][]*userEntry         // lowered email shared by several users → them, by id
 	members   map[string]*memberSet           // group id → its direct member users
@@ -74,9 +78,9 @@ type directory struct {
 
 func newDirectory() *directory {
 	d := &directory{
-		users:      map[string]*userEntry{},
+		users:      userIndex{},
 		groups:     map[string]*groupEntry{},
-		byEmail:    map[string]*userEntry{},
+		byEmail:    emailIndex{},
 		byName:     map[string][]*groupEntry{},
 		sameEmail:  map[string][]*userEntry{},
 		members:    map[string]*memberSet{},

@@ -12,7 +12,7 @@ func (r *Replica) User(directory, id string) (*dirsyncv1.User, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if d := r.dirs[directory]; d != nil {
-		if u := d.users[id]; u != nil {
+		if u := d.users.get(id); u != nil {
 			return u.msg, nil
 		}
 	}
@@ -26,7 +26,7 @@ func (r *Replica) UserByEmail(directory, email string) (*dirsyncv1.User, error) 
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if d := r.dirs[directory]; d != nil && email != "" {
-		if u := d.byEmail[strings.ToLower(email)]; u != nil {
+		if u := d.byEmail.get(strings.ToLower(email)); u != nil {
 			return u.msg, nil
 		}
 	}

@@ -105,10 +105,13 @@ func (r *Replica) UserGroups(q Query, userID string, effective bool) (Page[*dirs
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	d := r.dirs[q.Directory]
-	if d == nil || d.users[userID] == nil {
+	var u *userEntry
+	if d != nil {
+		u = d.users.get(userID)
+	}
+	if u == nil {
 		return Page[*dirsyncv1.Group]{}, store.ErrNotFound
 	}
-	u := d.users[userID]
 	var groups []*groupEntry
 	if effective {
 		groups = d.effectiveGroups(u)

@@ -62,7 +62,7 @@ func (r *Replica) Counts(directory string) (users, groups int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if d := r.dirs[directory]; d != nil {
-		return len(d.users), len(d.groups)
+		return d.userCount, len(d.groups)
 	}
 	return 0, 0
 }
@@ -73,7 +73,7 @@ func (r *Replica) Directories() []string {
 	defer r.mu.RUnlock()
 	out := make([]string, 0, len(r.dirs))
 	for name, d := range r.dirs {
-		if len(d.users)+len(d.groups) > 0 {
+		if d.userCount+len(d.groups) > 0 {
 			out = append(out, name)
 		}
 	}
