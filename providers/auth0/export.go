@@ -76,8 +76,10 @@ func (p *provider) exportUsers(ctx context.Context) ([]*dirsyncv1.User, error) {
 		case "failed", "cancelled", "canceled":
 			return nil, fmt.Errorf("users export: job %s %s: %s", j.ID, j.Status, j.StatusDetails)
 		}
-		if err := sleep(ctx, wait); err != nil {
-			return nil, err
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 		wait = min(2*wait, maxPollInterval)
 		resp, err := p.client.Get(ctx, "users export job", "jobs/"+j.ID)
@@ -128,16 +130,5 @@ func decodeExport(body []byte) ([]*dirsyncv1.User, error) {
 			return nil, fmt.Errorf("export file: user %d has no user_id", line)
 		}
 		users = append(users, u.record())
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

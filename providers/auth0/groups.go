@@ -5,9 +5,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/providers/apiclient"
 )
 
@@ -46,19 +45,8 @@ func (p *provider) readRoles(ctx context.Context) ([]groupWithMembers, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = apiclient.ForEach(ctx, p.client, len(groups), func(ctx context.Context, i int) error {
-		var members []string
-		err := apiclient.Pages(ctx, p.client, "role members", "roles/"+url.PathEscape(groups[i].group.GetId())+"/users?take="+size,
-			checkpoint[roleMembersPage],
-			func(pg *roleMembersPage) error {
-				for _, u := range pg.Users {
-					members = append(members, u.UserID)
-				}
-				return nil
-			})
-		groups[i].members = members
-		return err
-	})
+	err = readMembers[roleMembersPage](ctx, p, groups, "role members",
+		func(id string) string { return "roles/" + url.PathEscape(id) + "/users?take=" + size })
 	return groups, err
 }
 
@@ -71,6 +59,14 @@ type roleMembersPage struct {
 }
 
 func (pg *roleMembersPage) next() string { return pg.Next }
+
+func (pg *roleMembersPage) userIDs() []string {
+	ids := make([]string, len(pg.Users))
+	for i, u := range pg.Users {
+		ids[i] = u.UserID
+	}
+	return ids
+}
 
 // orgPage is one checkpoint page of GET /api/v2/organizations.
 type orgPage struct {
@@ -94,6 +90,14 @@ type orgMembersPage struct {
 
 func (pg *orgMembersPage) next() string { return pg.Next }
 
+func (pg *orgMembersPage) userIDs() []string {
+	ids := make([]string, len(pg.Members))
+	for i, m := range pg.Members {
+		ids[i] = m.UserID
+	}
+	return ids
+}
+
 // readOrganizations lists the organizations and each one's members, both with checkpoint
 // pagination. An organization's name (its unique slug) is kept as the attribute "name";
 // the group's name is its display name when it has one.
@@ -107,10 +111,7 @@ func (p *provider) readOrganizations(ctx context.Context) ([]groupWithMembers, e
 				if name == "" {
 					name = o.Name
 				}
-				g := &dirsyncv1.Group{Id: o.ID, Name: name}
-				if o.Name != "" {
-					g.Attributes = &structpb.Struct{Fields: map[string]*structpb.Value{"name": structpb.NewStringValue(o.Name)}}
-				}
+				g := &dirsyncv1.Group{Id: o.ID, Name: name, Attributes: providers.Attributes(map[string]any{"name": o.Name})}
 				groups = append(groups, groupWithMembers{group: g})
 			}
 			return nil
@@ -118,21 +119,31 @@ func (p *provider) readOrganizations(ctx context.Context) ([]groupWithMembers, e
 	if err != nil {
 		return nil, err
 	}
-	err = apiclient.ForEach(ctx, p.client, len(groups), func(ctx context.Context, i int) error {
+	q := url.Values{"take": {size}, "fields": {"user_id"}, "include_fields": {"true"}}.Encode()
+	err = readMembers[orgMembersPage](ctx, p, groups, "organization members",
+		func(id string) string { return "organizations/" + url.PathEscape(id) + "/members?" + q })
+	return groups, err
+}
+
+// memberPage is a checkpoint page of a group's members.
+type memberPage[P any] interface {
+	checkpointPage[P]
+	userIDs() []string
+}
+
+// readMembers reads each group's members, at most max_concurrency groups at once; first
+// gives the URL of a group's first page.
+func readMembers[P any, PP memberPage[P]](ctx context.Context, p *provider, groups []groupWithMembers, endpoint string, first func(id string) string) error {
+	return apiclient.ForEach(ctx, p.client, len(groups), func(ctx context.Context, i int) error {
 		var members []string
-		q := url.Values{"take": {size}, "fields": {"user_id"}, "include_fields": {"true"}}.Encode()
-		err := apiclient.Pages(ctx, p.client, "organization members", "organizations/"+url.PathEscape(groups[i].group.GetId())+"/members?"+q,
-			checkpoint[orgMembersPage],
-			func(pg *orgMembersPage) error {
-				for _, m := range pg.Members {
-					members = append(members, m.UserID)
-				}
+		err := apiclient.Pages(ctx, p.client, endpoint, first(groups[i].group.GetId()), checkpoint[P, PP],
+			func(pg *P) error {
+				members = append(members, PP(pg).userIDs()...)
 				return nil
 			})
 		groups[i].members = members
 		return err
 	})
-	return groups, err
 }
 
 // checkpointPage is a page of Auth0's checkpoint pagination.
