@@ -17,28 +17,35 @@ import (
 // before is an error (a server repeating a page would loop forever); so is a page that does
 // not decode. Pages never treats a failed page as the end of the data.
 func Pages[P any](ctx context.Context, c *Client, endpoint, first string, next func(*Response, *P) string, fn func(*P) error) error {
+	return PagesOf(ctx, c, Request{Endpoint: endpoint, URL: first}, next, fn)
+}
+
+// PagesOf is Pages for a listing whose requests need more than a URL: every page is
+// requested as first is, with first.URL replaced by the next URL (Graph's Prefer header).
+func PagesOf[P any](ctx context.Context, c *Client, first Request, next func(*Response, *P) string, fn func(*P) error) error {
 	seen := map[string]bool{}
-	for u, n := first, 1; u != ""; n++ {
-		key := u
-		if abs, err := c.base.Parse(u); err == nil {
+	req := first
+	for n := 1; req.URL != ""; n++ {
+		key := req.URL
+		if abs, err := c.base.Parse(req.URL); err == nil {
 			key = abs.String()
 		}
 		if seen[key] {
-			return fmt.Errorf("%s: page %d repeats the URL of an earlier page", endpoint, n)
+			return fmt.Errorf("%s: page %d repeats the URL of an earlier page", first.Endpoint, n)
 		}
 		seen[key] = true
-		resp, err := c.Get(ctx, endpoint, u)
+		resp, err := c.Do(ctx, req)
 		if err != nil {
 			return err
 		}
 		page := new(P)
 		if err := json.Unmarshal(resp.Body, page); err != nil {
-			return fmt.Errorf("%s: page %d: decoding the response: %w", endpoint, n, err)
+			return fmt.Errorf("%s: page %d: decoding the response: %w", first.Endpoint, n, err)
 		}
 		if err := fn(page); err != nil {
 			return err
 		}
-		u = next(resp, page)
+		req.URL = next(resp, page)
 	}
 	return nil
 }

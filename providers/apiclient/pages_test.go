@@ -78,3 +78,28 @@ func TestPages(t *testing.T) {
 		func(*page) error { return nil })
 	require.ErrorContains(t, err, "items: page 1: decoding the response: json: cannot unmarshal")
 }
+
+func TestPagesOfSendsTheRequestsHeaders(t *testing.T) {
+	var prefer []string
+	var base string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		prefer = append(prefer, r.Header.Get("Prefer"))
+		if r.URL.Query().Get("page") == "" {
+			fmt.Fprintf(w, `{"items":[1],"next":"%s/api/v1/items?page=2"}`, base)
+			return
+		}
+		fmt.Fprint(w, `{"items":[2]}`)
+	})
+	c := newTestClient(t, h, Config{})
+	base = "http://" + c.base.Host
+	var got []int
+	err := PagesOf(context.Background(), c, Request{Endpoint: "items", URL: "items", Header: http.Header{"Prefer": {"odata.maxpagesize=999"}}},
+		func(_ *Response, p *page) string { return p.Next },
+		func(p *page) error {
+			got = append(got, p.Items...)
+			return nil
+		})
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2}, got)
+	require.Equal(t, []string{"odata.maxpagesize=999", "odata.maxpagesize=999"}, prefer)
+}

@@ -2,7 +2,6 @@ package entra
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -92,38 +91,31 @@ type deltaPage[T any] struct {
 // with neither link, or a nextLink seen before, is an error, never the end of the data.
 // When resumed is true (link is a saved deltaLink), Graph's answers for an expired or
 // unusable delta token are providers.ErrCursorExpired.
-//
-// apiclient.Pages cannot send the Prefer header, hence this loop.
 func round[T any](ctx context.Context, c *apiclient.Client, endpoint, link string, resumed bool, fn func(*T)) (string, error) {
-	seen := map[string]bool{}
-	header := http.Header{"Prefer": {maxPageSize}}
-	for n := 1; ; n++ {
-		if seen[link] {
-			return "", fmt.Errorf("%s: page %d repeats the URL of an earlier page", endpoint, n)
-		}
-		seen[link] = true
-		resp, err := c.Do(ctx, apiclient.Request{URL: link, Endpoint: endpoint, Header: header})
-		if err != nil {
-			if resumed && tokenExpired(err) {
-				return "", fmt.Errorf("%s: the delta token is no longer valid: %w: %w", endpoint, providers.ErrCursorExpired, err)
+	var delta string
+	err := apiclient.PagesOf(ctx, c, apiclient.Request{URL: link, Endpoint: endpoint, Header: http.Header{"Prefer": {maxPageSize}}},
+		func(_ *apiclient.Response, page *deltaPage[T]) string {
+			delta = page.DeltaLink
+			if delta != "" {
+				return ""
 			}
-			return "", err
-		}
-		var page deltaPage[T]
-		if err := json.Unmarshal(resp.Body, &page); err != nil {
-			return "", fmt.Errorf("%s: page %d: decoding the response: %w", endpoint, n, err)
-		}
-		for i := range page.Value {
-			fn(&page.Value[i])
-		}
-		switch {
-		case page.DeltaLink != "":
-			return page.DeltaLink, nil
-		case page.NextLink == "":
-			return "", fmt.Errorf("%s: page %d has neither @odata.nextLink nor @odata.deltaLink", endpoint, n)
-		}
-		link = page.NextLink
+			return page.NextLink
+		},
+		func(page *deltaPage[T]) error {
+			for i := range page.Value {
+				fn(&page.Value[i])
+			}
+			return nil
+		})
+	switch {
+	case err != nil && resumed && tokenExpired(err):
+		return "", fmt.Errorf("%s: the delta token is no longer valid: %w: %w", endpoint, providers.ErrCursorExpired, err)
+	case err != nil:
+		return "", err
+	case delta == "":
+		return "", fmt.Errorf("%s: the last page has neither @odata.nextLink nor @odata.deltaLink", endpoint)
 	}
+	return delta, nil
 }
 
 // tokenExpired reports whether err is Graph refusing a delta token: 410 Gone, or the error
