@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -116,6 +117,9 @@ type principalKey struct{}
 type authenticator struct {
 	opts AuthOptions
 	log  *slog.Logger
+	// gatewayToken, when not empty, is the secret by which the REST gateway vouches for
+	// the client certificate of the HTTP caller it relays.
+	gatewayToken string
 }
 
 // authorize returns ctx with the caller's principal, or UNAUTHENTICATED (no or unknown
@@ -162,7 +166,7 @@ func (a *authenticator) identify(ctx context.Context) (principal, error) {
 		}
 		return principal{}, status.Error(codes.Unauthenticated, "unknown API key")
 	}
-	if subject, ok := verifiedSubject(ctx); ok {
+	if subject, ok := a.clientSubject(ctx, md); ok {
 		if r, ok := a.opts.ClientCertRoles[subject]; ok {
 			return principal{name: "cert " + subject, role: r}, nil
 		}
@@ -185,18 +189,40 @@ func (a *authenticator) matchKey(key string) (APIKey, bool) {
 	return found, match == 1
 }
 
-// verifiedSubject returns the subject of the caller's client certificate when TLS verified
-// it against the client CAs.
-func verifiedSubject(ctx context.Context) (string, bool) {
-	p, ok := peer.FromContext(ctx)
-	if !ok {
+// gatewayClientKey carries, on a call the REST gateway relays, the subject of the client
+// certificate the HTTP caller presented, after the gateway's token: "TOKEN SUBJECT".
+const gatewayClientKey = "x-dirsync-gateway-client-bin"
+
+// clientSubject returns the subject of the caller's verified client certificate: the one
+// presented on this connection or, for a call relayed by this server's REST gateway (proved
+// by the gateway's token, which never leaves the process), the one presented to the gateway.
+func (a *authenticator) clientSubject(ctx context.Context, md metadata.MD) (string, bool) {
+	if p, ok := peer.FromContext(ctx); ok {
+		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
+			if subject, ok := verifiedSubject(info.State); ok {
+				return subject, true
+			}
+		}
+	}
+	if a.gatewayToken == "" {
 		return "", false
 	}
-	info, ok := p.AuthInfo.(credentials.TLSInfo)
-	if !ok || len(info.State.VerifiedChains) == 0 || len(info.State.VerifiedChains[0]) == 0 {
+	for _, v := range md.Get(gatewayClientKey) {
+		token, subject, ok := strings.Cut(v, " ")
+		if ok && subtle.ConstantTimeCompare([]byte(token), []byte(a.gatewayToken)) == 1 {
+			return subject, true
+		}
+	}
+	return "", false
+}
+
+// verifiedSubject returns the subject of the peer's certificate when TLS verified it against
+// the client CAs.
+func verifiedSubject(cs tls.ConnectionState) (string, bool) {
+	if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 {
 		return "", false
 	}
-	return info.State.VerifiedChains[0][0].Subject.String(), true
+	return cs.VerifiedChains[0][0].Subject.String(), true
 }
 
 func (a *authenticator) refuse(ctx context.Context, method, who string, err error) {

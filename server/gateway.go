@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
@@ -25,6 +26,7 @@ func (s *Server) httpHandler(ctx context.Context, grpcAddr string) (http.Handler
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
 		}),
+		runtime.WithMetadata(s.relayClientCert),
 	)
 	creds := insecure.NewCredentials()
 	if s.opts.TLS != nil {
@@ -53,4 +55,17 @@ func (s *Server) httpHandler(ctx context.Context, grpcAddr string) (http.Handler
 	return otelhttp.NewHandler(mux, "gateway", otelhttp.WithMeterProvider(s.opts.MeterProvider),
 		otelhttp.WithTracerProvider(s.opts.TracerProvider), otelhttp.WithPropagators(s.opts.Propagators),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "HTTP " + r.Method })), nil
+}
+
+// relayClientCert passes the subject of the HTTP caller's verified client certificate to
+// the gRPC listener, which the gateway reaches without one, so mTLS roles hold on REST too.
+func (s *Server) relayClientCert(_ context.Context, r *http.Request) metadata.MD {
+	if s.gatewayToken == "" || r.TLS == nil {
+		return nil
+	}
+	subject, ok := verifiedSubject(*r.TLS)
+	if !ok {
+		return nil
+	}
+	return metadata.Pairs(gatewayClientKey, s.gatewayToken+" "+subject)
 }

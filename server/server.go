@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -104,6 +105,9 @@ type Server struct {
 	loaded chan struct{}
 	// bc is the running broadcaster, for the metrics.
 	bc atomic.Pointer[broadcaster]
+	// gatewayToken proves to the authenticator that a call comes from this server's own
+	// gateway (see gatewayClientKey); empty without TLS.
+	gatewayToken string
 }
 
 // New returns a server of st. It serves nothing until Run.
@@ -116,6 +120,10 @@ func New(st store.Store, log *slog.Logger, opts Options) *Server {
 		return status.Error(codes.Internal, "internal error")
 	})
 	authn := &authenticator{opts: opts.Auth, log: log}
+	if opts.TLS != nil {
+		authn.gatewayToken = rand.Text()
+		s.gatewayToken = authn.gatewayToken
+	}
 	if !opts.Auth.Enabled() {
 		log.Warn("auth is off: no API keys or client certificates are configured; every caller has every right, so listen on loopback only")
 	} else {

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
@@ -175,6 +177,42 @@ func TestMTLS(t *testing.T) {
 	defer plain.Close()
 	_, err = dirsyncv1.NewSyncServiceClient(plain).GetSyncStatus(ctx, &dirsyncv1.GetSyncStatusRequest{})
 	require.Equal(t, codes.Unavailable, status.Code(err), "plaintext refused: %v", err)
+}
+
+// TestMTLSOverREST: the gateway relays the HTTP caller's verified client certificate, so
+// its subject's role holds on REST as on gRPC, and no caller can claim a subject by sending
+// the relay's metadata itself.
+func TestMTLSOverREST(t *testing.T) {
+	f := startTLSServer(t)
+	pool := x509.NewCertPool()
+	pool.AddCert(f.serverCA.cert)
+	get := func(header string, certs ...tls.Certificate) int {
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: certs, MinVersion: tls.VersionTLS12}}}
+		defer client.CloseIdleConnections()
+		req, err := http.NewRequest(http.MethodGet, f.httpURL+"/v1/sync/status", nil)
+		require.NoError(t, err)
+		if header != "" {
+			req.Header.Set("Grpc-Metadata-"+gatewayClientKey, header)
+		}
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, get("", f.clientCA.clientCert(t, "console")))
+	require.Equal(t, http.StatusForbidden, get("", f.clientCA.clientCert(t, "authorize")), "subscriber may not read the status")
+	require.Equal(t, http.StatusForbidden, get("", f.clientCA.clientCert(t, "stranger")))
+	require.Equal(t, http.StatusUnauthorized, get(""))
+	forged := base64.StdEncoding.EncodeToString([]byte("guess CN=console"))
+	require.Equal(t, http.StatusUnauthorized, get(forged), "a relay header without the gateway's token proves nothing")
+	require.Equal(t, http.StatusForbidden, get(forged, f.clientCA.clientCert(t, "authorize")))
+
+	// The gateway does not forward that header; a gRPC caller can send the key directly.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ctx = metadata.AppendToOutgoingContext(ctx, gatewayClientKey, "guess CN=console")
+	_, err := f.dial(t).GetSyncStatus(ctx, &dirsyncv1.GetSyncStatusRequest{})
+	require.Equal(t, codes.Unauthenticated, status.Code(err), "%v", err)
 }
 
 // TestTLSReloadAndGateway: the listeners serve a rewritten certificate without a restart,
