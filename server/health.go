@@ -7,8 +7,50 @@ import (
 	"strings"
 	"time"
 
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 )
+
+// readyServices are the gRPC health service names that follow Ready; the empty name (the
+// whole server) is SERVING from the moment the replica is loaded, like /healthz.
+var readyServices = []string{
+	dirsyncv1.SyncService_ServiceDesc.ServiceName,
+	dirsyncv1.DirectoryQuery_ServiceDesc.ServiceName,
+	dirsyncv1.DeviceEnrollmentService_ServiceDesc.ServiceName,
+}
+
+// followReadiness sets readyServices' gRPC health status from Ready every interval until
+// ctx ends, logging each change with the reasons.
+func (s *Server) followReadiness(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	last := healthpb.HealthCheckResponse_UNKNOWN
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		problems := s.Ready(rctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		now := healthpb.HealthCheckResponse_SERVING
+		if len(problems) > 0 {
+			now = healthpb.HealthCheckResponse_NOT_SERVING
+		}
+		if now != last {
+			for _, name := range readyServices {
+				s.health.SetServingStatus(name, now)
+			}
+			s.log.Info("readiness changed", "status", now.String(), "reasons", problems)
+			last = now
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
 
 // live answers /healthz: the process serves HTTP. It checks nothing else, so a failing
 // store or IdP never gets the process restarted.

@@ -43,6 +43,9 @@ type Options struct {
 	SendTimeout time.Duration
 	// RingSize is how many recent changes the broadcaster keeps in memory (default 65536).
 	RingSize int
+	// ReadinessInterval is how often the gRPC health status of the dirsync services is set
+	// from Ready (default 5s).
+	ReadinessInterval time.Duration
 	// Retention is how long changes stay resumable before compaction (default 168h).
 	Retention time.Duration
 	// DisableReflection turns off the gRPC reflection service.
@@ -76,6 +79,9 @@ func (o *Options) defaults() {
 	}
 	if o.RingSize <= 0 {
 		o.RingSize = 1 << 16
+	}
+	if o.ReadinessInterval <= 0 {
+		o.ReadinessInterval = 5 * time.Second
 	}
 	if o.Retention <= 0 {
 		o.Retention = 168 * time.Hour
@@ -163,6 +169,9 @@ func New(st store.Store, log *slog.Logger, opts Options) *Server {
 	s.enroll = &enrollmentService{store: st, q: q, opts: opts.Enrollment, now: time.Now}
 	dirsyncv1.RegisterDeviceEnrollmentServiceServer(s.grpc, s.enroll)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
+	for _, name := range readyServices {
+		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)
+	}
 	if !opts.DisableReflection {
 		reflection.Register(s.grpc)
 	}
@@ -211,6 +220,7 @@ func (s *Server) Run(ctx context.Context, grpcLis, httpLis net.Listener) error {
 	select {
 	case <-s.loaded:
 		s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+		wg.Go(func() { s.followReadiness(bgCtx, s.opts.ReadinessInterval) })
 		s.log.Info("serving", "grpc", grpcLis.Addr().String(), "http", addrOf(httpLis), "record_version", s.replica.Version())
 	case <-ctx.Done():
 	}
