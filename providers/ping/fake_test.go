@@ -195,7 +195,8 @@ func pageNumber(r *http.Request, max int) int {
 }
 
 // writePage writes a HAL page of items[offset:offset+limit] under _embedded[key], with a
-// next link (the request URL with the next cursor) when more remain.
+// next link when more remain. The link carries only the cursor and the limit, not the
+// request's other parameters (include): a client must not count on PingOne echoing them.
 func (f *fakePing) writePage(w http.ResponseWriter, r *http.Request, key string, items []any, offset, limit int) {
 	end := min(offset+limit, len(items))
 	if offset > len(items) {
@@ -204,9 +205,7 @@ func (f *fakePing) writePage(w http.ResponseWriter, r *http.Request, key string,
 	self := f.srv.URL + r.URL.RequestURI()
 	links := map[string]any{"self": map[string]string{"href": self}}
 	if end < len(items) {
-		q := r.URL.Query()
-		q.Set("cursor", "c"+strconv.Itoa(end))
-		q.Set("limit", strconv.Itoa(limit))
+		q := url.Values{"cursor": {"c" + strconv.Itoa(end)}, "limit": {strconv.Itoa(limit)}}
 		links["next"] = map[string]string{"href": f.srv.URL + r.URL.Path + "?" + q.Encode()}
 	}
 	providertest.WriteJSON(w, http.StatusOK, map[string]any{

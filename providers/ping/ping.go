@@ -134,7 +134,15 @@ const (
 func (p *provider) users(ctx context.Context, known map[string]bool) ([]*dirsyncv1.User, error) {
 	var out []*dirsyncv1.User
 	first := fmt.Sprintf("users?limit=%d&include=memberOfGroupIDs", userPageSize)
-	err := apiclient.Pages(ctx, p.client, "users", first, nextHref[userPage], func(pg *userPage) error {
+	// The include is set on every next link too: without it a page's users come without
+	// their groups, which would read as every membership removed.
+	next := func(_ *apiclient.Response, pg *userPage) string {
+		if pg.nextURL() == "" {
+			return ""
+		}
+		return apiclient.WithQuery(pg.nextURL(), "include", "memberOfGroupIDs")
+	}
+	err := apiclient.Pages(ctx, p.client, "users", first, next, func(pg *userPage) error {
 		for _, u := range pg.Embedded.Users {
 			if u.ID == "" {
 				return fmt.Errorf("users: a user has no id")
