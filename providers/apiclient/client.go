@@ -123,6 +123,9 @@ type Request struct {
 	Header   http.Header
 	// Body is sent as is; set Content-Type in Header.
 	Body []byte
+	// MaxResponseBytes, when positive, replaces Config.MaxResponseBytes for this request
+	// (a bulk export file).
+	MaxResponseBytes int64
 }
 
 // Response is a successful (2xx) response, its body read in full.
@@ -205,14 +208,18 @@ func (c *Client) send(ctx context.Context, r Request, u *url.URL) (*Response, er
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	limit := c.cfg.MaxResponseBytes
+	if r.MaxResponseBytes > 0 {
+		limit = r.MaxResponseBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	endSpan(span, resp.StatusCode, err)
 	observe(ctx, c.cfg.Directory, r.Endpoint, statusLabel(resp.StatusCode, err), time.Since(start))
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(body)) > c.cfg.MaxResponseBytes {
-		return nil, fmt.Errorf("%s %s: response larger than %d bytes", r.Method, redact(u), c.cfg.MaxResponseBytes)
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%s %s: response larger than %d bytes", r.Method, redact(u), limit)
 	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body, URL: u, authorization: req.Header.Get("Authorization")}
 	c.noteLimits(out)

@@ -200,6 +200,13 @@ func TestResponseSizeLimit(t *testing.T) {
 		Config{MaxResponseBytes: 10})
 	_, err := c.Get(context.Background(), "users", "users")
 	require.ErrorContains(t, err, "response larger than 10 bytes")
+
+	// A request may raise the bound (a bulk export file).
+	c = newTestClient(t, &script{steps: []func(http.ResponseWriter, *http.Request){reply(200, nil, `{"a":"0123456789"}`)}},
+		Config{MaxResponseBytes: 10})
+	resp, err := c.Do(context.Background(), Request{URL: "export", MaxResponseBytes: 100})
+	require.NoError(t, err)
+	require.JSONEq(t, `{"a":"0123456789"}`, string(resp.Body))
 }
 
 func TestConcurrencyBound(t *testing.T) {

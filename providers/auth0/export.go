@@ -56,6 +56,10 @@ type exportedUser struct {
 	Connection string `json:"connection"`
 }
 
+// maxExportBytes bounds the gzipped export file: about 10 million users at the fields
+// requested (some 100 bytes a user compressed), far beyond the listing's 1,000.
+const maxExportBytes = 1 << 30
+
 // exportUsers reads every user with a user-export job: it creates the job, polls it until
 // it completes, and downloads the gzipped NDJSON file from the job's location — a
 // pre-signed URL on another host, which apiclient requests without the Management API
@@ -94,7 +98,7 @@ func (p *provider) exportUsers(ctx context.Context) ([]*dirsyncv1.User, error) {
 		return nil, fmt.Errorf("users export: job %s completed without a location", j.ID)
 	}
 	file, err := p.client.Do(ctx, apiclient.Request{URL: j.Location, Endpoint: "users export download",
-		Header: http.Header{"Accept": {"*/*"}}})
+		Header: http.Header{"Accept": {"*/*"}}, MaxResponseBytes: maxExportBytes})
 	if err != nil {
 		return nil, err
 	}
