@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,13 +95,15 @@ func TestSinkResumesAfterKill(t *testing.T) {
 	require.NoError(t, err)
 	f := pomeriumtest.Start(t, key)
 	t.Setenv("TEST_POMERIUM_SHARED_SECRET", base64.StdEncoding.EncodeToString(key))
-	cfgFile := filepath.Join(dir, "dirsync.yaml")
-	require.NoError(t, os.WriteFile(cfgFile, []byte(`listen: {grpc: "127.0.0.1:${DIRSYNC_GRPC_PORT}", http: "off", metrics: "off"}
-storage: {driver: bolt, path: `+filepath.Join(dir, "data.db")+`}
+	base := `listen: {grpc: "127.0.0.1:${DIRSYNC_GRPC_PORT}", http: "off", metrics: "off"}
+storage: {driver: bolt, path: ` + filepath.Join(dir, "data.db") + `}
 sync: {lease_ttl: 2s}
 directories:
-  - {name: acme, provider: blob, options: {url: "file://`+file+`"}, polling: {min_delay: 1h}}
-sinks:
+  - {name: acme, provider: blob, options: {url: "file://` + file + `"}, polling: {min_delay: 1h}}
+`
+	noSinkFile, cfgFile := filepath.Join(dir, "nosink.yaml"), filepath.Join(dir, "dirsync.yaml")
+	require.NoError(t, os.WriteFile(noSinkFile, []byte(base), 0o600))
+	require.NoError(t, os.WriteFile(cfgFile, []byte(base+`sinks:
   - {type: pomerium_databroker, name: pomerium, url: "http://`+f.Addr+`", shared_secret: "${TEST_POMERIUM_SHARED_SECRET}", directories: [acme]}
 `), 0o600))
 
@@ -128,14 +131,21 @@ sinks:
 	next := append(people(500, 1000, "Renamed"), people(1000, users+500, "User")...)
 	sampleDir{Users: next, Groups: groups}.write(t, file)
 
-	// The restart takes over the dead process's leases once they expire (lease_ttl).
-	second := startProcess(t, "second", bin, cfgFile)
+	// The changes reach the store while no sink runs: a process without the sink takes over
+	// the directory once the dead process's lease expires (lease_ttl) and syncs it. (Synced
+	// by the restarted process itself, they could land during its first reconciliation,
+	// which would then rightly repair them and prove nothing about the checkpoint.)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	between := startProcess(t, "between", bin, noSinkFile)
 	require.Eventually(t, func() bool {
-		_, err := second.sync.TriggerSync(ctx, &dirsyncv1.TriggerSyncRequest{Directory: "acme"}, grpc.WaitForReady(true))
+		_, err := between.sync.TriggerSync(ctx, &dirsyncv1.TriggerSyncRequest{Directory: "acme"}, grpc.WaitForReady(true))
 		return err == nil
 	}, 30*time.Second, 100*time.Millisecond)
+	between.kill()
+
+	// The restart takes over the sink's lease and resumes from the checkpoint.
+	second := startProcess(t, "second", bin, cfgFile)
 	require.Eventually(t, func() bool {
 		resp, err := second.status(ctx)
 		return err == nil && len(resp.Sinks) == 1 && resp.Sinks[0].LagVersions == 0 &&
@@ -151,11 +161,13 @@ sinks:
 	require.Equal(t, "Renamed 500", data.GetFields()["display_name"].GetStringValue())
 	// It resumed from the checkpoint the first process saved: the change log from there
 	// delivered everything, so the reconciliation that follows had nothing to repair.
+	// The reconciliation may end after the push has caught up: wait for its line.
+	require.Eventually(t, func() bool { return strings.Contains(second.log.String(), `msg=reconciled sink=pomerium`) },
+		time.Minute, 20*time.Millisecond, "no reconciliation; log:\n%s", second.log.String())
 	log := second.log.String()
 	m := regexp.MustCompile(`msg="resuming from the checkpoint" sink=pomerium record_version=(\d+)`).FindStringSubmatch(log)
 	require.NotNil(t, m, "no resume in the log:\n%s", log)
 	resumed, _ := strconv.Atoi(m[1])
 	require.Greater(t, resumed, 0)
-	require.Contains(t, log, `msg=reconciled sink=pomerium`)
 	require.NotRegexp(t, `msg=reconciled sink=pomerium record_version=\d+ repairs=[1-9]`, log)
 }
