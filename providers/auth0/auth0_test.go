@@ -127,14 +127,14 @@ func TestListingNeverPassesTheLimit(t *testing.T) {
 	f.populate(7, 3)
 	f.listLimit = 4
 	// The first page says 3 users; then the tenant "grows".
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "users" && n == 1 {
 			providertest.WriteJSON(w, http.StatusOK, map[string]any{"start": 0, "limit": 2, "length": 2, "total": 3,
 				"users": []map[string]any{{"user_id": "auth0|x1"}, {"user_id": "auth0|x2"}}})
 			return true
 		}
 		return false
-	}
+	})
 	p := newTestProvider(t, f.options(), tuning{pageSize: 2, listLimit: 4, minRetryDelay: time.Millisecond, pollInterval: time.Millisecond})
 	res, err := p.Sync(context.Background(), nil)
 	require.NoError(t, err)
@@ -147,13 +147,13 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 	f := newFake(t)
 	f.populate(6, 6)
 	revoked := false
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "role members" && n == 3 && !revoked {
 			revoked = true
 			f.revoke()
 		}
 		return false
-	}
+	})
 	p := newTestProvider(t, Options{Domain: f.domain, ClientID: fakeClientID, ClientSecret: fakeSecret, APIURL: f.api.URL,
 		Options: apiclient.Options{MaxConcurrency: 1}}, fast)
 	res, err := p.Sync(context.Background(), nil)
@@ -176,7 +176,7 @@ func TestTokenRejected(t *testing.T) {
 func TestRetryAfter429(t *testing.T) {
 	f := newFake(t)
 	f.populate(5, 5)
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "roles" && n == 2 {
 			w.Header().Set("Retry-After", "1")
 			w.Header().Set("X-RateLimit-Remaining", "0")
@@ -184,7 +184,7 @@ func TestRetryAfter429(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	p := newTestProvider(t, f.options(), tuning{pageSize: 2, minRetryDelay: time.Millisecond})
 	start := time.Now()
 	res, err := p.Sync(context.Background(), nil)
@@ -197,13 +197,13 @@ func TestRetryAfter429(t *testing.T) {
 func TestExportJobFailed(t *testing.T) {
 	f := newFake(t)
 	f.populate(20, 2)
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "users export job" {
 			providertest.WriteJSON(w, http.StatusOK, map[string]any{"id": "job_0000000000000001", "status": "failed", "status_details": "Internal error"})
 			return true
 		}
 		return false
-	}
+	})
 	p := newTestProvider(t, f.options(), tuning{pageSize: 5, listLimit: 10, minRetryDelay: time.Millisecond, pollInterval: time.Millisecond})
 	_, err := p.Sync(context.Background(), nil)
 	require.ErrorContains(t, err, "users export: job job_0000000000000001 failed: Internal error")
@@ -223,17 +223,17 @@ func TestFailedPageAppliesNothing(t *testing.T) {
 	f.users = append(f.users, fakeUser{ID: "auth0|new", Email: "new@example.com"})
 	f.roles[0].Members = append(f.roles[0].Members, "auth0|new")
 	f.mu.Unlock()
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "role members" && n >= 2 {
 			apiError(w, http.StatusServiceUnavailable, "Service Unavailable", "")
 			return true
 		}
 		return false
-	}
+	})
 	st := h.SyncFails(t, "role members: HTTP 503")
 	require.Len(t, h.Users(t), 6)
 
-	f.fault = nil
+	f.setFault(nil)
 	st = h.Sync(t)
 	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, st.GetLastResult(), st.GetLastError())
 	require.Equal(t, []string{"auth0|new"}, providertest.Upserted(h.Changes(), dirsyncv1.RecordType_RECORD_TYPE_USER))

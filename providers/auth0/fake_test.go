@@ -442,3 +442,11 @@ func (f *fake) populate(n, g int) {
 		}
 	}
 }
+
+// setFault installs fn (nil: none) under the fake's lock: a request of a failed run may
+// still be in flight.
+func (f *fake) setFault(fn func(w http.ResponseWriter, endpoint string, n int) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fault = fn
+}

@@ -342,3 +342,11 @@ func (f *fake) populate(n, g int) {
 			Last: strconv.Itoa(i), Status: status, State: 1, GroupID: f.groups[i%g].ID, RoleIDs: roles}
 	}
 }
+
+// setFault installs fn (nil: none) under the fake's lock: a request of a failed run may
+// still be in flight.
+func (f *fake) setFault(fn func(w http.ResponseWriter, endpoint string, n int) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fault = fn
+}

@@ -188,12 +188,12 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 	f := newFake(t)
 	f.populate(6, 6)
 	f.groupsPerPage = 2
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "groups" && n == 2 {
 			f.revoke()
 		}
 		return false
-	}
+	})
 	o := f.options()
 	o.Options = apiclient.Options{MaxConcurrency: 1}
 	p := newTestProvider(t, o, tuning{pageSize: 2, minRetryDelay: time.Millisecond})
@@ -209,7 +209,7 @@ func TestTokenRenewedOnceAfter401(t *testing.T) {
 func TestRateLimited(t *testing.T) {
 	f := newFake(t)
 	f.populate(5, 5)
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "users" && n == 2 {
 			w.Header().Set("X-RateLimit-Remaining", "0")
 			w.Header().Set("X-RateLimit-Reset", "1")
@@ -217,7 +217,7 @@ func TestRateLimited(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	p := newTestProvider(t, f.options(), tuning{pageSize: 2, minRetryDelay: time.Millisecond})
 	start := time.Now()
 	res, err := p.Sync(context.Background(), nil)
@@ -241,17 +241,17 @@ func TestFailedPageAppliesNothing(t *testing.T) {
 	f.mu.Lock()
 	f.users[0].GroupID = f.groups[1].ID
 	f.mu.Unlock()
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "users" && n >= 5 { // page 2 of the second run, and its retries
 			v2Error(w, http.StatusInternalServerError, "InternalServerError", "Internal Server Error")
 			return true
 		}
 		return false
-	}
+	})
 	st := h.SyncFails(t, "users: HTTP 500 InternalServerError: Internal Server Error")
 	require.Equal(t, []string{"400000"}, h.Users(t)["50000000"].GetGroupIds())
 
-	f.fault = nil
+	f.setFault(nil)
 	st = h.Sync(t)
 	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, st.GetLastResult(), st.GetLastError())
 	require.Equal(t, []string{"50000000"}, providertest.Upserted(h.Changes(), dirsyncv1.RecordType_RECORD_TYPE_USER))
@@ -293,13 +293,13 @@ func TestRequestCount(t *testing.T) {
 func TestV1ErrorMessage(t *testing.T) {
 	f := newFake(t)
 	f.populate(2, 2)
-	f.fault = func(w http.ResponseWriter, endpoint string, n int) bool {
+	f.setFault(func(w http.ResponseWriter, endpoint string, n int) bool {
 		if endpoint == "groups" {
 			v1Error(w, http.StatusForbidden, "Forbidden", "Insufficient Permission")
 			return true
 		}
 		return false
-	}
+	})
 	p := newTestProvider(t, f.options(), fast)
 	_, err := p.Sync(context.Background(), nil)
 	require.ErrorContains(t, err, "groups: HTTP 403 Forbidden: Insufficient Permission (GET "+f.srv.URL+"/api/1/groups)")
