@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -153,7 +155,8 @@ func (d *dirLoop) attempt(ctx context.Context, start time.Time, force bool) (rep
 	timeout := d.cfg.Polling.Timeout
 	actx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("sync attempt timed out after %v", timeout))
 	defer cancel()
-	rep, err := d.sync(providers.WithProgress(actx, &d.prog), start, force)
+	pctx := providers.WithStoredUsers(providers.WithProgress(actx, &d.prog), d.storedUsers)
+	rep, err := d.sync(pctx, start, force)
 	if err != nil {
 		if cause := context.Cause(actx); cause != nil && !errors.Is(err, cause) {
 			err = fmt.Errorf("%w: %w", cause, err)
@@ -229,6 +232,19 @@ func (d *dirLoop) sync(ctx context.Context, start time.Time, force bool) (report
 	}
 	rep.version = v.Latest
 	return rep, nil
+}
+
+// storedUsers reads the directory's live users from the store (providers.StoredUsers).
+func (d *dirLoop) storedUsers(ctx context.Context) ([]*dirsyncv1.User, error) {
+	cur, err := loadStored(ctx, d.s.st, d.cfg.Name, 0)
+	if err != nil {
+		return nil, err
+	}
+	s, err := cur.decode()
+	if err != nil {
+		return nil, err
+	}
+	return slices.Collect(maps.Values(s.users)), nil
 }
 
 // loadCursor returns the directory's saved cursor, decoded and raw (nil when none).

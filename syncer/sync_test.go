@@ -2,11 +2,13 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
 	"github.com/dirsync/dirsync/providers"
@@ -305,4 +307,39 @@ func TestGroupCycleDoesNotHang(t *testing.T) {
 	require.Equal(t, []string{"b", "c"}, recs["group/a"].GetGroup().EffectiveGroupIds)
 	require.Equal(t, []string{"a", "b"}, recs["group/c"].GetGroup().EffectiveGroupIds)
 	require.Equal(t, []string{"a", "b", "c"}, recs["user/u"].GetUser().EffectiveGroupIds)
+}
+
+// TestStoredUsers: a provider's Sync can read the users stored with the cursor it is
+// given, as the syncer left them (direct groups as the provider gave them, normalized).
+func TestStoredUsers(t *testing.T) {
+	st := newStore(t)
+	users, groups := fixture()
+	snapshot := full(users, groups, "c1")
+	var got []*dirsyncv1.User
+	src := newSource(func(ctx context.Context, cursor []byte) (*providers.Result, error) {
+		read := providers.StoredUsersFrom(ctx)
+		if read == nil {
+			return nil, errors.New("no stored users in the context")
+		}
+		if cursor == nil {
+			return snapshot(ctx, cursor)
+		}
+		var err error
+		got, err = read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &providers.Result{Unchanged: true, Cursor: cursor}, nil
+	})
+	s := New(st, []Directory{testDir(src)}, Options{})
+	start(t, s)
+	firstRun(t, s)
+	trigger(t, s, false)
+
+	want := live(t, st, dir)
+	require.Len(t, got, len(users))
+	for _, u := range got {
+		require.True(t, proto.Equal(want["user/"+u.GetId()].GetUser(), u), u.GetId())
+	}
+	require.Nil(t, providers.StoredUsersFrom(context.Background()), "outside a syncer run")
 }
