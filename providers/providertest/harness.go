@@ -117,6 +117,15 @@ func (h *Harness) Sync(t testing.TB) *dirsyncv1.DirectoryStatus {
 	return st
 }
 
+// SyncFull clears the directory's saved cursor, so that the provider is asked for the
+// whole directory as when full_sync_interval is due, and runs it once.
+func (h *Harness) SyncFull(t testing.TB) *dirsyncv1.DirectoryStatus {
+	t.Helper()
+	_, err := h.Store.Apply(context.Background(), store.Batch{Directory: Dir, SetCursor: true})
+	require.NoError(t, err)
+	return h.Sync(t)
+}
+
 // SyncFails runs the directory once and requires the run to fail with an error that
 // contains want, and to apply nothing: no change reaches the subscriber.
 func (h *Harness) SyncFails(t testing.TB, want string) *dirsyncv1.DirectoryStatus {
