@@ -81,3 +81,25 @@ func TestRequestCount(t *testing.T) {
 	require.Equal(t, []string{"00g0000", "00g0002", "00g0011", "00g0500"}, res.Users[0].GroupIds)
 	require.Equal(t, map[string]int{"users": 1, "groups": 1, "group members": 1}, f.requests.Reset())
 }
+
+// TestRequestCountAfterRestart: for the same org, the first run after a restart rebuilds
+// the membership index from the store instead of reading the org again: a membership
+// change costs the two filters and the group's members, not the ~1,100 requests of a
+// full read.
+func TestRequestCountAfterRestart(t *testing.T) {
+	f := newFakeOkta(t)
+	populate(f, 10000, 1000)
+	p := newTest(t, f, tokenAuth(f))
+	h := providertest.Start(t, p)
+	require.Len(t, h.Users(t), 10000)
+	h.Changes()
+
+	p.mem.forget()
+	f.requests.Reset()
+	f.addMember("00g0500", "00u000001")
+	st := h.Sync(t)
+	require.False(t, st.GetLastFull())
+	require.Equal(t, map[string]int{"users": 1, "groups": 1, "group members": 1}, f.requests.Reset())
+	require.Equal(t, []string{"00u000001"}, providertest.Upserted(h.Changes(), userRec))
+	require.Equal(t, []string{"00g0000", "00g0002", "00g0011", "00g0500"}, h.Users(t)["00u000001"].GetGroupIds())
+}

@@ -124,6 +124,23 @@ func (p *provider) delta(ctx context.Context, c cursor, base *membership) (*prov
 		return nil, err
 	}
 
+	// Users the index does not know (rebuilt from the store, it lacks deactivated ones):
+	// their groups are looked up, one listing each.
+	var strangers []string
+	for id := range affected {
+		if u := known[id]; u != nil && u.Status != deprovisioned && !next.knows(id) {
+			strangers = append(strangers, id)
+		}
+	}
+	if len(strangers) > 0 {
+		if next == base {
+			next = base.derive()
+		}
+		if err := p.learnGroups(ctx, next, strangers, known); err != nil {
+			return nil, err
+		}
+	}
+
 	groupsOf := next.groupsOf(affected)
 	for _, id := range slices.Sorted(maps.Keys(affected)) {
 		u := known[id]
@@ -187,6 +204,34 @@ func (p *provider) lookup(ctx context.Context, ids []string, fn func(*user)) err
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// learnGroups looks up the groups of each of ids (GET /api/v1/users/{id}/groups, at most
+// max_concurrency at once) and records them in next; a user deleted meanwhile (404) is
+// removed from known, so that the delta deletes it.
+func (p *provider) learnGroups(ctx context.Context, next *membership, ids []string, known map[string]*user) error {
+	slices.Sort(ids)
+	groups, gone := make([][]string, len(ids)), make([]bool, len(ids))
+	err := apiclient.ForEach(ctx, p.client, len(ids), func(ctx context.Context, i int) error {
+		var err error
+		groups[i], err = p.groupsOfUser(ctx, ids[i])
+		if isGone(err) {
+			gone[i] = true
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if gone[i] {
+			delete(known, id)
+			continue
+		}
+		next.learn(id, groups[i])
 	}
 	return nil
 }

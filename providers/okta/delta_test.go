@@ -49,6 +49,16 @@ func TestIncremental(t *testing.T) {
 	}
 	groupsOf := func(id string) []string { return h.Users(t)[id].GetEffectiveGroupIds() }
 	filters := map[string]int{"users": 1, "groups": 1}
+	full := func(t *testing.T, w want) {
+		t.Helper()
+		f.requests.Reset()
+		h.SyncFull(t)
+		changes := h.Changes()
+		require.Equal(t, w.users, providertest.Upserted(changes, userRec), "upserted users")
+		require.Equal(t, w.deletedUsers, providertest.Deleted(changes, userRec), "deleted users")
+		require.Equal(t, w.deletedGroups, providertest.Deleted(changes, groupRec), "deleted groups")
+		require.Equal(t, w.requests, f.requests.Reset(), "requests")
+	}
 
 	t.Run("no change", func(t *testing.T) {
 		step(t, want{requests: filters})
@@ -115,16 +125,71 @@ func TestIncremental(t *testing.T) {
 		f.deleteUser("00u4")  // in no group
 		step(t, want{requests: filters})
 		require.Contains(t, h.Groups(t), "00g1")
-		// A restart loses the membership index: the next run is a full sync, which
-		// finds both gone (the syncer's full_sync_interval does the same).
-		p.mem.forget()
-		step(t, want{users: []string{"00u1"}, deletedUsers: []string{"00u4"}, deletedGroups: []string{"00g1"},
+		// The periodic full sync (full_sync_interval) finds both gone.
+		full(t, want{users: []string{"00u1"}, deletedUsers: []string{"00u4"}, deletedGroups: []string{"00g1"},
 			requests: map[string]int{"users": 1, "groups": 1}})
 		require.Empty(t, groupsOf("00u1"))
 		require.Empty(t, h.Groups(t))
 		// Incremental again afterwards.
 		step(t, want{requests: filters})
 	})
+}
+
+// TestIncrementalAfterRestart: a process that does not hold the cursor's membership index
+// (restarted, or taking over from another replica) rebuilds it from the stored users and
+// goes on incrementally; the groups of a user the store does not hold (deactivated, now
+// back) are looked up by user.
+func TestIncrementalAfterRestart(t *testing.T) {
+	f := newFakeOkta(t)
+	f.addGroup("00g1", "Engineering", "")
+	f.addGroup("00g2", "Sales", "")
+	f.addGroup("00g3", "Support", "")
+	f.addGroup("00g4", "Alumni", "")
+	f.addUser("00u1", "ACTIVE", "00g1")
+	f.addUser("00u2", "ACTIVE", "00g1", "00g2")
+	f.addUser("00u3", "ACTIVE", "00g3")
+	f.addUser("00u9", "DEPROVISIONED", "00g3", "00g4") // Okta keeps it in its groups
+	p := newTest(t, f, tokenAuth(f))
+	h := providertest.Start(t, p)
+	require.Equal(t, []string{"00u1", "00u2", "00u3"}, providertest.Upserted(h.Changes(), userRec))
+	groupsOf := func(id string) []string { return h.Users(t)[id].GetGroupIds() }
+
+	p.mem.forget() // a restart
+	f.requests.Reset()
+	f.addMember("00g2", "00u1")    // a known user joins
+	f.removeMember("00g1", "00u2") // a known user leaves; in no other listing
+	f.setStatus("00u9", "ACTIVE")  // back, in the groups it never left
+	f.addUser("00u4", "ACTIVE")    // new, in no group
+	f.addUser("00u5", "ACTIVE", "00g3")
+	st := h.Sync(t)
+	require.Equal(t, dirsyncv1.SyncResult_SYNC_RESULT_SUCCESS, st.GetLastResult(), st.GetLastError())
+	require.False(t, st.GetLastFull())
+	changes := h.Changes()
+	require.Equal(t, []string{"00u1", "00u2", "00u4", "00u5", "00u9"}, providertest.Upserted(changes, userRec))
+	require.Empty(t, providertest.Deleted(changes, userRec))
+	require.Equal(t, []string{"00g1", "00g2"}, groupsOf("00u1"))
+	require.Equal(t, []string{"00g2"}, groupsOf("00u2"))
+	require.Equal(t, []string{"00g3"}, groupsOf("00u3"))
+	require.Empty(t, groupsOf("00u4"))
+	require.Equal(t, []string{"00g3"}, groupsOf("00u5"))
+	require.Equal(t, []string{"00g3", "00g4"}, groupsOf("00u9"), "00g4 did not change: looked up by user")
+	// The members of every changed group are read (the rebuilt index has no
+	// lastMembershipUpdated), and the groups of the users the store did not hold (00u4,
+	// 00u5, 00u9) are read by user.
+	require.Equal(t, map[string]int{"users": 1, "groups": 1, "group members": 3, "user groups": 3}, f.requests.Reset())
+
+	// The index now knows 00u9: it leaving a group is a plain delta.
+	f.removeMember("00g3", "00u9")
+	h.Sync(t)
+	require.Equal(t, []string{"00u9"}, providertest.Upserted(h.Changes(), userRec))
+	require.Equal(t, []string{"00g4"}, groupsOf("00u9"))
+	require.Equal(t, map[string]int{"users": 2, "groups": 1, "group members": 1}, f.requests.Reset())
+
+	// A full sync agrees with what the deltas built.
+	before := h.Users(t)
+	h.SyncFull(t)
+	require.Empty(t, h.Changes())
+	require.Equal(t, len(before), len(h.Users(t)))
 }
 
 // TestCursor checks which cursors a provider accepts: those of the results it handed out

@@ -29,6 +29,8 @@ import (
 //     lastMembershipUpdated gt "T" joined by or;
 //   - GET /api/v1/groups/{id}/users lists a group's members (every status), 404 E0000007
 //     for an unknown group;
+//   - GET /api/v1/users/{id}/groups lists the groups of a user (scope okta.users.read),
+//     404 E0000007 for an unknown user;
 //   - pages of at most 200 (limit=), ordered by id, the next page in a Link rel="next"
 //     header carrying the after= cursor;
 //   - every API response carries X-Rate-Limit-Limit/-Remaining/-Reset (Unix seconds) and a
@@ -316,6 +318,18 @@ func (f *fakeOkta) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		render = f.groupJSON
+	case "user groups":
+		uid := gid
+		if f.users[uid] == nil {
+			f.fail(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+uid+" (User)", nil)
+			return
+		}
+		for _, id := range f.sortedIDs("groups", func() []string { return slices.Collect(maps.Keys(f.groups)) }) {
+			if f.members[id][uid] {
+				ids = append(ids, id)
+			}
+		}
+		render = f.groupJSON
 	case "group members":
 		if _, ok := f.groups[gid]; !ok || f.vanishing[gid] {
 			if f.vanishing[gid] {
@@ -364,8 +378,9 @@ func (f *fakeOkta) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(append(page, ']'))
 }
 
-// route names the endpoint of r and the group id of a member listing.
-func route(r *http.Request) (endpoint, gid string) {
+// route names the endpoint of r and the id in its path: the group of a member listing,
+// the user of a group listing.
+func route(r *http.Request) (endpoint, id string) {
 	p := r.URL.Path
 	switch {
 	case r.Method == http.MethodPost && p == "/oauth2/v1/token":
@@ -380,6 +395,11 @@ func route(r *http.Request) (endpoint, gid string) {
 	if rest, ok := strings.CutPrefix(p, "/api/v1/groups/"); ok {
 		if id, ok := strings.CutSuffix(rest, "/users"); ok && id != "" && !strings.Contains(id, "/") {
 			return "group members", id
+		}
+	}
+	if rest, ok := strings.CutPrefix(p, "/api/v1/users/"); ok {
+		if id, ok := strings.CutSuffix(rest, "/groups"); ok && id != "" && !strings.Contains(id, "/") {
+			return "user groups", id
 		}
 	}
 	return "", ""
@@ -404,7 +424,7 @@ func (f *fakeOkta) authorized(w http.ResponseWriter, r *http.Request, endpoint s
 		return false
 	}
 	need := "okta.groups.read"
-	if endpoint == "users" {
+	if endpoint == "users" || endpoint == "user groups" {
 		need = "okta.users.read"
 	}
 	if !slices.Contains(granted, need) {

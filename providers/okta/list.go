@@ -14,9 +14,10 @@ import (
 
 // Endpoint labels for metrics and errors.
 const (
-	usersEndpoint   = "users"
-	groupsEndpoint  = "groups"
-	membersEndpoint = "group members"
+	usersEndpoint      = "users"
+	groupsEndpoint     = "groups"
+	membersEndpoint    = "group members"
+	userGroupsEndpoint = "user groups"
 )
 
 // list reads every page of an Okta listing, following the Link rel="next" URL as given,
@@ -75,6 +76,22 @@ func (p *provider) memberIDs(ctx context.Context, id string) ([]string, error) {
 			ids = append(ids, m.ID)
 		}
 	})
+	slices.Sort(ids)
+	return slices.Compact(ids), err
+}
+
+// groupsOfUser reads the ids of the groups user id is a direct member of, sorted. A user
+// deleted meanwhile gives an error for which isGone is true.
+func (p *provider) groupsOfUser(ctx context.Context, id string) ([]string, error) {
+	var ids []string
+	_, err := list(ctx, p.client, userGroupsEndpoint, listURL("api/v1/users/"+url.PathEscape(id)+"/groups", ""),
+		func(page []struct {
+			ID string `json:"id"`
+		}) {
+			for _, g := range page {
+				ids = append(ids, g.ID)
+			}
+		})
 	slices.Sort(ids)
 	return slices.Compact(ids), err
 }

@@ -11,7 +11,8 @@
 // periodic full sync.
 //
 // The package owns the Okta API shapes and the membership index that makes deltas whole
-// (see membership); it never writes to Okta and never logs credentials.
+// (see membership; a process that does not hold it rebuilds it from the stored users); it
+// never writes to Okta and never logs credentials.
 package okta
 
 import (
@@ -108,10 +109,10 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Sync reads the whole org when cursor is nil, else the changes since cursor. A cursor
-// whose membership index this process does not hold (the first run after a start, or a
-// run that another replica made) gives providers.ErrCursorExpired, and the syncer runs a
-// full sync at once.
+// Sync reads the whole org when cursor is nil, else the changes since cursor. The
+// membership index of a cursor this process does not hold (the first run after a start,
+// or after another replica synced) is rebuilt from the stored users; when that is not
+// possible, Sync gives providers.ErrCursorExpired and the syncer runs a full sync at once.
 func (p *provider) Sync(ctx context.Context, cursor []byte) (*providers.Result, error) {
 	p.run.Lock()
 	defer p.run.Unlock()
@@ -124,7 +125,10 @@ func (p *provider) Sync(ctx context.Context, cursor []byte) (*providers.Result, 
 	}
 	base := p.mem.at(c.Gen)
 	if base == nil {
-		return nil, fmt.Errorf("%w: the membership index of this cursor is not in memory (first run since start)", providers.ErrCursorExpired)
+		if base, err = indexFromStore(ctx, c.Gen); err != nil {
+			return nil, fmt.Errorf("%w: %v", providers.ErrCursorExpired, err)
+		}
+		p.mem.adopt(base)
 	}
 	return p.delta(ctx, c, base)
 }
