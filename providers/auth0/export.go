@@ -45,14 +45,7 @@ type job struct {
 
 // exportedUser is one line of the export file.
 type exportedUser struct {
-	UserID     string `json:"user_id"`
-	Email      string `json:"email"`
-	Name       string `json:"name"`
-	Nickname   string `json:"nickname"`
-	GivenName  string `json:"given_name"`
-	FamilyName string `json:"family_name"`
-	Username   string `json:"username"`
-	Blocked    bool   `json:"blocked"`
+	profile
 	Connection string `json:"connection"`
 }
 

@@ -1,35 +1,40 @@
 package auth0
 
 import (
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 )
 
-// record turns a listed user into a dirsync user. The id is user_id, the `sub` of the
-// tokens Auth0 issues for the user.
-func (u auth0User) record() *dirsyncv1.User {
-	return newUser(u.UserID, u.Email, u.Name, u.Nickname, u.GivenName, u.FamilyName, u.Username, u.Blocked, u.connection())
+// profile is what the user listing and the export file both give of a user.
+type profile struct {
+	UserID     string `json:"user_id"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	Nickname   string `json:"nickname"`
+	GivenName  string `json:"given_name"`
+	FamilyName string `json:"family_name"`
+	Username   string `json:"username"`
+	Blocked    bool   `json:"blocked"`
 }
+
+// record turns a listed user into a dirsync user.
+func (u auth0User) record() *dirsyncv1.User { return u.profile.record(u.connection()) }
 
 // record turns an exported user into a dirsync user.
-func (u exportedUser) record() *dirsyncv1.User {
-	return newUser(u.UserID, u.Email, u.Name, u.Nickname, u.GivenName, u.FamilyName, u.Username, u.Blocked, u.Connection)
-}
+func (u exportedUser) record() *dirsyncv1.User { return u.profile.record(u.Connection) }
 
-func newUser(id, email, name, nickname, given, family, username string, blocked bool, connection string) *dirsyncv1.User {
-	display := name
+// record turns a user of connection into a dirsync user. The id is user_id, the `sub` of
+// the tokens Auth0 issues for the user.
+func (p profile) record(connection string) *dirsyncv1.User {
+	display := p.Name
 	if display == "" {
-		display = nickname
+		display = p.Nickname
 	}
 	state := dirsyncv1.UserState_USER_STATE_ACTIVE
-	if blocked {
+	if p.Blocked {
 		state = dirsyncv1.UserState_USER_STATE_SUSPENDED
 	}
-	u := &dirsyncv1.User{Id: id, Email: email, DisplayName: display, Username: username,
-		GivenName: given, FamilyName: family, State: state}
-	if connection != "" {
-		u.Attributes = &structpb.Struct{Fields: map[string]*structpb.Value{"connection": structpb.NewStringValue(connection)}}
-	}
-	return u
+	return &dirsyncv1.User{Id: p.UserID, Email: p.Email, DisplayName: display, Username: p.Username,
+		GivenName: p.GivenName, FamilyName: p.FamilyName, State: state,
+		Attributes: providers.Attributes(map[string]any{"connection": connection})}
 }

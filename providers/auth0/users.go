@@ -24,14 +24,7 @@ type userPage struct {
 
 // auth0User is a user as the listing returns it.
 type auth0User struct {
-	UserID     string `json:"user_id"`
-	Email      string `json:"email"`
-	Name       string `json:"name"`
-	Nickname   string `json:"nickname"`
-	GivenName  string `json:"given_name"`
-	FamilyName string `json:"family_name"`
-	Username   string `json:"username"`
-	Blocked    bool   `json:"blocked"`
+	profile
 	Identities []struct {
 		Connection string `json:"connection"`
 	} `json:"identities"`

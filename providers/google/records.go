@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 )
 
 // assemble turns the listings into dirsync records, sorted by id with sorted group_ids.
@@ -91,30 +92,20 @@ func userRecord(u apiUser) *dirsyncv1.User {
 	if u.Suspended || u.Archived {
 		state = dirsyncv1.UserState_USER_STATE_SUSPENDED
 	}
-	attrs := map[string]*structpb.Value{}
-	if u.OrgUnitPath != "" {
-		attrs["org_unit_path"] = structpb.NewStringValue(u.OrgUnitPath)
-	}
+	attrs := map[string]any{"org_unit_path": u.OrgUnitPath, "suspension_reason": u.SuspensionReason}
 	if u.IsAdmin {
-		attrs["is_admin"] = structpb.NewBoolValue(true)
+		attrs["is_admin"] = true
 	}
 	if u.Archived {
-		attrs["archived"] = structpb.NewBoolValue(true)
+		attrs["archived"] = true
 	}
-	if u.SuspensionReason != "" {
-		attrs["suspension_reason"] = structpb.NewStringValue(u.SuspensionReason)
-	}
-	rec := &dirsyncv1.User{Id: u.ID, Email: u.PrimaryEmail, Username: u.PrimaryEmail, DisplayName: u.Name.FullName,
-		GivenName: u.Name.GivenName, FamilyName: u.Name.FamilyName, State: state}
-	if len(attrs) > 0 {
-		rec.Attributes = &structpb.Struct{Fields: attrs}
-	}
-	return rec
+	return &dirsyncv1.User{Id: u.ID, Email: u.PrimaryEmail, Username: u.PrimaryEmail, DisplayName: u.Name.FullName,
+		GivenName: u.Name.GivenName, FamilyName: u.Name.FamilyName, State: state, Attributes: providers.Attributes(attrs)}
 }
 
 // external marks a record made from a member that is not in the account's listings.
 func external() *structpb.Struct {
-	return &structpb.Struct{Fields: map[string]*structpb.Value{"external": structpb.NewBoolValue(true)}}
+	return providers.Attributes(map[string]any{"external": true})
 }
 
 func sortedSet(ids []string) []string {

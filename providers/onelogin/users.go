@@ -5,9 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
 	dirsyncv1 "github.com/dirsync/dirsync/gen/dirsync/v1"
+	"github.com/dirsync/dirsync/providers"
 	"github.com/dirsync/dirsync/providers/apiclient"
 )
 
@@ -52,16 +51,14 @@ func (u oneloginUser) record() *dirsyncv1.User {
 	}
 	rec := &dirsyncv1.User{Id: strconv.FormatInt(u.ID, 10), Email: u.Email, Username: u.Username,
 		DisplayName: display, GivenName: u.Firstname, FamilyName: u.Lastname, State: userState(u.Status, u.State)}
-	fields := map[string]*structpb.Value{}
+	attrs := map[string]any{}
 	if u.Status != nil {
-		fields["status"] = structpb.NewNumberValue(float64(*u.Status))
+		attrs["status"] = *u.Status
 	}
 	if u.State != nil {
-		fields["state"] = structpb.NewNumberValue(float64(*u.State))
+		attrs["state"] = *u.State
 	}
-	if len(fields) > 0 {
-		rec.Attributes = &structpb.Struct{Fields: fields}
-	}
+	rec.Attributes = providers.Attributes(attrs)
 	return rec
 }
 
